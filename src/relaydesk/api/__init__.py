@@ -1,0 +1,1 @@
+"""HTTP edge: thin routers that parse, authenticate, authorise and call domain actions."""

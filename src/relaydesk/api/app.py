@@ -1,0 +1,56 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from relaydesk import __version__
+from relaydesk.api import ops, problems
+from relaydesk.api.middleware import RequestContextMiddleware
+from relaydesk.api.v1 import router as v1_router
+from relaydesk.db import Database
+from relaydesk.db.database import create_engine
+from relaydesk.settings import Settings, load_settings
+
+DESCRIPTION = """
+RelayDesk's REST API. Authenticate with `Authorization: Bearer <token>`, where the token is an
+access token from `POST /api/v1/auth/login` or a workspace API key (`rdk_…`).
+
+Errors are `application/problem+json` with a stable `code`. Lists are cursor-paginated:
+pass `limit` and the previous page's `next_cursor` as `cursor`; `next_cursor` is null on the
+last page. Every response carries `X-Request-ID`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(
+            settings.database, pool_size=settings.db_pool_size, echo=settings.db_echo
+        )
+        app.state.db = Database(engine)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="RelayDesk",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(ops.router)
+    app.include_router(v1_router)
+    return app

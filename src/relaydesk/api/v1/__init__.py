@@ -1,0 +1,10 @@
+"""REST API v1; modules mirror the domains."""
+
+from fastapi import APIRouter
+
+from relaydesk.api.problems import PROBLEM_RESPONSES
+from relaydesk.api.v1 import api_keys, audit, auth, invitations, me, members, workspaces
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+for module in (auth, me, workspaces, members, invitations, api_keys, audit):
+    router.include_router(module.router)

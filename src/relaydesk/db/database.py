@@ -1,0 +1,91 @@
+"""The engine and the two kinds of transaction every caller uses.
+
+Writers take `Database.write(name)`: on SQLite it begins IMMEDIATE, so two writers queue on
+the busy timeout instead of failing when a read lock would have to be upgraded. Readers take
+`Database.read(name)`. Each transaction is named, and timed under that name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from relaydesk.observability.metrics import DB_TRANSACTION_SECONDS
+
+log = logging.getLogger(__name__)
+
+_SQLITE_BUSY_TIMEOUT_MS = 10_000
+_BEGIN_OPTION = "relaydesk_sqlite_begin"
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let our "begin" listener emit BEGIN itself, so writers can ask for IMMEDIATE.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def create_engine(url: URL, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0)
+        event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+    )
+
+
+class Database:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @asynccontextmanager
+    async def write(self, name: str) -> AsyncIterator[AsyncSession]:
+        started = time.perf_counter()
+        async with (
+            AsyncSession(self._writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+        DB_TRANSACTION_SECONDS.labels(name=name, kind="write").observe(
+            time.perf_counter() - started
+        )
+
+    @asynccontextmanager
+    async def read(self, name: str) -> AsyncIterator[AsyncSession]:
+        started = time.perf_counter()
+        async with (
+            AsyncSession(self.engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+        DB_TRANSACTION_SECONDS.labels(name=name, kind="read").observe(time.perf_counter() - started)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Domain packages; each has models, schemas, actions (the only writers) and queries."""

@@ -1,0 +1,1 @@
+"""Tenants, users, memberships and roles, invitations, API keys and sign-in sessions."""

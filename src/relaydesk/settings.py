@@ -1,0 +1,179 @@
+"""Settings from the environment (`RELAYDESK_*`); every field is listed in docs/configuration.md."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+_MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """Invalid configuration; the message is one actionable line for the operator."""
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class LogFormat(StrEnum):
+    json = "json"
+    console = "console"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAYDESK_", extra="ignore")
+
+    env: Environment = Environment.development
+    data_dir: Path = Path(".relaydesk")
+    database_url: str = ""
+    secret_key: str = ""
+    redis_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = ""
+    log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.json
+    signup_enabled: bool = True
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    invitation_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    login_max_failures: int = Field(default=10, ge=1)
+    login_max_failures_per_address: int = Field(default=100, ge=1)
+    login_failure_window_seconds: int = Field(default=900, ge=1)
+    login_lockout_seconds: int = Field(default=900, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+    db_echo: bool = False
+
+    @field_validator("log_level")
+    @classmethod
+    def _valid_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @cached_property
+    def database(self) -> URL:
+        """The SQLAlchemy URL, with the async driver filled in."""
+        return normalise_database_url(self.database_url or self._default_sqlite_url())
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database.get_backend_name() == "sqlite"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def _default_sqlite_url(self) -> str:
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'relaydesk.db').resolve()}"
+
+
+def normalise_database_url(raw: str) -> URL:
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            f"RELAYDESK_DATABASE_URL {raw!r} is not a database URL; expected "
+            "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host:5432/db"
+        ) from None
+    backend = url.get_backend_name()
+    if backend in {"postgresql", "postgres"}:
+        url = url.set(drivername="postgresql+asyncpg")
+        if not url.database:
+            raise ConfigError("RELAYDESK_DATABASE_URL names no database; add /<dbname> to it")
+        return url
+    if backend == "sqlite":
+        if not url.database or url.database == ":memory:":
+            raise ConfigError(
+                "RELAYDESK_DATABASE_URL must name a SQLite file "
+                "(an in-memory database is lost between connections)"
+            )
+        return url.set(drivername="sqlite+aiosqlite")
+    raise ConfigError(
+        f"RELAYDESK_DATABASE_URL uses {backend!r}; RelayDesk supports sqlite and postgresql"
+    )
+
+
+def _check_data_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(
+            f"RELAYDESK_DATA_DIR {str(path)!r} is not writable ({exc.strerror}); "
+            "point it at a directory this user can write"
+        ) from None
+
+
+def _ensure_secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        if len(settings.secret_key) < _MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"RELAYDESK_SECRET_KEY is shorter than {_MIN_SECRET_LENGTH} characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return settings.secret_key
+    if settings.env is Environment.production:
+        raise ConfigError(
+            "RELAYDESK_SECRET_KEY is required when RELAYDESK_ENV=production; "
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    # Embedded mode: generate once and keep it beside the data so tokens survive restarts.
+    key_file = settings.data_dir / SECRET_KEY_FILE
+    if not key_file.exists():
+        _write_once(key_file, secrets.token_urlsafe(48))
+    key = key_file.read_text().strip()
+    if len(key) < _MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{key_file} holds no usable secret key; delete it to have a new one generated "
+            "(signed-in users will have to sign in again)"
+        )
+    return key
+
+
+def _write_once(path: Path, content: str) -> None:
+    """Write `path` atomically unless it exists: processes starting together agree on one key."""
+    staging = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(content)
+    try:
+        os.link(staging, path)  # fails if another process won the race; theirs is kept
+    except FileExistsError:
+        pass
+    finally:
+        staging.unlink()
+
+
+def _describe(error: ValidationError) -> str:
+    first: dict[str, Any] = dict(error.errors()[0])
+    field = ".".join(str(part) for part in first["loc"]) or "settings"
+    return f"RELAYDESK_{field.upper()}: {first['msg']}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise ConfigError with one actionable line."""
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    settings.data_dir = settings.data_dir.expanduser().resolve()
+    _check_data_dir(settings.data_dir)
+    _ = settings.database  # validate the URL now, not on first use
+    settings.secret_key = _ensure_secret_key(settings)
+    return settings

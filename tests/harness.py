@@ -1,0 +1,155 @@
+"""A real RelayDesk server on 127.0.0.1 for tests: real HTTP, a real database, no mocks.
+
+The server runs uvicorn on its own event loop in a thread; `Server.run(coro)` executes a
+coroutine on that loop (for checks that read the database directly).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.engine import URL, make_url
+
+from relaydesk.api.app import create_app
+from relaydesk.db import Database
+from relaydesk.db.migrate import upgrade
+from relaydesk.settings import Settings, load_settings
+
+T = TypeVar("T")
+STARTUP_TIMEOUT = 30.0
+TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _take_postgres_url() -> URL | None:
+    """The PostgreSQL server to create throwaway databases on, if the run targets PostgreSQL."""
+    raw = os.environ.get("RELAYDESK_TEST_DATABASE_URL") or os.environ.get("RELAYDESK_DATABASE_URL")
+    # Nothing from the developer's environment may leak into the servers under test.
+    for key in [k for k in os.environ if k.startswith("RELAYDESK_")]:
+        del os.environ[key]
+    if not raw:
+        return None
+    url = make_url(raw)
+    return url if url.get_backend_name().startswith("postgres") else None
+
+
+POSTGRES_URL = _take_postgres_url()
+BACKEND = "postgresql" if POSTGRES_URL else "sqlite"
+
+
+def _asyncpg_dsn(url: URL, database: str) -> str:
+    return url.set(drivername="postgresql", database=database).render_as_string(hide_password=False)
+
+
+async def _admin(sql: str) -> None:
+    assert POSTGRES_URL is not None
+    conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_URL, POSTGRES_URL.database or "postgres"))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def throwaway_database(tmp: Path) -> Iterator[URL]:
+    """A new, empty database: a SQLite file, or a fresh PostgreSQL database dropped afterwards."""
+    if POSTGRES_URL is None:
+        yield make_url(f"sqlite+aiosqlite:///{tmp / f'test-{uuid.uuid4().hex[:8]}.db'}")
+        return
+    name = f"relaydesk_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_URL.set(drivername="postgresql+asyncpg", database=name)
+    finally:
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll `condition` until it holds; fail loudly after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        tick.wait(0.01)
+
+
+@dataclass
+class Server:
+    app: FastAPI
+    settings: Settings
+    base_url: str
+    loop: asyncio.AbstractEventLoop
+
+    @property
+    def db(self) -> Database:
+        db: Database = self.app.state.db
+        return db
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30.0) -> T:
+        future: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30.0, **kwargs)
+
+
+def make_settings(data_dir: Path, database: URL, **overrides: Any) -> Settings:
+    return load_settings(
+        data_dir=data_dir,
+        database_url=database.render_as_string(hide_password=False),
+        secret_key=TEST_SECRET,
+        log_format="console",
+        **overrides,
+    )
+
+
+@contextmanager
+def running_server(settings: Settings, *, migrate: bool = True) -> Iterator[Server]:
+    if migrate:
+        upgrade(settings.database)
+    app = create_app(settings)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_config=None, proxy_headers=True, lifespan="on")
+    server = uvicorn.Server(config)
+    loop = asyncio.new_event_loop()
+    errors: list[BaseException] = []
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(server.serve(sockets=[sock]))
+        except BaseException as exc:  # reported to the waiting test below
+            errors.append(exc)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    thread = threading.Thread(target=serve, name=f"relaydesk-test-{port}", daemon=True)
+    thread.start()
+    wait_until(lambda: server.started or not thread.is_alive(), STARTUP_TIMEOUT, "server start")
+    if errors or not server.started:
+        raise RuntimeError(f"test server did not start: {errors!r}")
+    try:
+        yield Server(app=app, settings=settings, base_url=f"http://127.0.0.1:{port}", loop=loop)
+    finally:
+        server.should_exit = True
+        thread.join(STARTUP_TIMEOUT)
+        sock.close()

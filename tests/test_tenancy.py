@@ -1,0 +1,109 @@
+"""A member of workspace A gets 404 for every resource of workspace B, on every endpoint."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Account, assert_problem, join, signup
+from tests.harness import Server
+
+PARAM = re.compile(r"{(\w+)}")
+
+
+def workspace_routes(server: Server) -> list[tuple[str, str]]:
+    """Every documented operation under a workspace, from the OpenAPI schema."""
+    paths = server.app.openapi()["paths"]
+    return [
+        (method.upper(), path)
+        for path, operations in paths.items()
+        if "{workspace_id}" in path
+        for method in operations
+    ]
+
+
+@pytest.fixture(scope="module")
+def two_workspaces(server: Server) -> Iterator[dict[str, Any]]:
+    with server.client() as client:
+        yield _two_workspaces(client)
+
+
+def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
+    a = signup(client, "alpha")
+    b = signup(client, "beta")
+    b_member = join(b, "agent")
+    invitation = b.request("POST", b.ws("/invitations"), json={"email": "x@example.com"})
+    key = b.request("POST", b.ws("/api-keys"), json={"name": "b key", "scopes": ["admin"]})
+    a_key = a.request("POST", a.ws("/api-keys"), json={"name": "a key", "scopes": ["admin"]})
+    return {
+        "a": a,
+        "a_key": a_key.json()["key"],
+        "ids": {
+            "workspace_id": b.workspace_id,
+            "user_id": b_member.user_id,
+            "invitation_id": invitation.json()["id"],
+            "key_id": key.json()["id"],
+        },
+    }
+
+
+def test_every_workspace_route_is_covered(server: Server) -> None:
+    routes = workspace_routes(server)
+    # Guards the table below: adding an endpoint adds a row automatically.
+    assert len(routes) >= 14
+    unknown = {p for _, path in routes for p in PARAM.findall(path)} - {
+        "workspace_id",
+        "user_id",
+        "invitation_id",
+        "key_id",
+    }
+    assert not unknown, f"give the tenancy test an id of workspace B for {unknown}"
+
+
+@pytest.mark.parametrize("credential", ["user", "api_key"])
+def test_foreign_workspace_answers_404_everywhere(
+    server: Server, client: httpx.Client, two_workspaces: dict[str, Any], credential: str
+) -> None:
+    a: Account = two_workspaces["a"]
+    token = a.access_token if credential == "user" else two_workspaces["a_key"]
+    headers = {"Authorization": f"Bearer {token}"}
+    ids = two_workspaces["ids"]
+    checked = 0
+    for method, template in workspace_routes(server):
+        path = template.format(**ids)
+        response = client.request(method, path, headers=headers, json={})
+        assert_problem(response, 404, "not_found")
+        assert ids["workspace_id"] not in response.text.replace(path, "")
+        checked += 1
+    assert checked >= 14
+
+
+def test_foreign_sub_resources_in_own_workspace_answer_404(
+    client: httpx.Client, two_workspaces: dict[str, Any]
+) -> None:
+    """B's member, invitation and key ids under A's own workspace path are 404 too."""
+    a: Account = two_workspaces["a"]
+    ids = two_workspaces["ids"]
+    for method, suffix in [
+        ("GET", f"/members/{ids['user_id']}"),
+        ("PATCH", f"/members/{ids['user_id']}"),
+        ("DELETE", f"/members/{ids['user_id']}"),
+        ("GET", f"/invitations/{ids['invitation_id']}"),
+        ("DELETE", f"/invitations/{ids['invitation_id']}"),
+        ("GET", f"/api-keys/{ids['key_id']}"),
+        ("DELETE", f"/api-keys/{ids['key_id']}"),
+    ]:
+        body = {"role": "viewer"} if method == "PATCH" else None
+        response = a.request(method, a.ws(suffix), json=body)
+        assert_problem(response, 404, "not_found")
+
+
+def test_unknown_and_malformed_workspace_ids(owner: Account) -> None:
+    missing = owner.request("GET", "/api/v1/workspaces/00000000-0000-0000-0000-000000000000")
+    assert_problem(missing, 404, "not_found")
+    malformed = owner.request("GET", "/api/v1/workspaces/not-a-uuid")
+    assert_problem(malformed, 422, "validation_failed")
