@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from relaydesk.security.tokens import encode_access_token
 from tests.conftest import PASSWORD, Account, assert_problem, signup, unique_email
 from tests.harness import Server
 
@@ -173,3 +176,25 @@ def test_a_user_can_own_several_workspaces(owner: Account, client: httpx.Client)
     assert [w["name"] for w in mine] == ["owner workspace", "Second"]
     assert {w["role"] for w in mine} == {"owner"}
     assert signup(client).workspace_id not in {w["id"] for w in mine}
+
+
+def test_expired_access_token(server: Server, client: httpx.Client, owner: Account) -> None:
+    me = owner.request("GET", "/api/v1/me").json()["user"]
+    stale = encode_access_token(
+        server.settings.secret_key,
+        user_id=uuid.UUID(me["id"]),
+        session_id=uuid.uuid4(),
+        now=datetime.now(UTC) - timedelta(hours=1),
+        ttl=timedelta(minutes=15),
+    )
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {stale}"})
+    assert_problem(response, 401, "auth.token_expired")
+    forged = encode_access_token(
+        "another-secret-key-of-enough-length-000000",
+        user_id=uuid.UUID(me["id"]),
+        session_id=uuid.uuid4(),
+        now=datetime.now(UTC),
+        ttl=timedelta(minutes=15),
+    )
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert_problem(response, 401, "auth.invalid_token")

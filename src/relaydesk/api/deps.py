@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -23,7 +23,12 @@ from relaydesk.domains.workspaces.roles import Permission, Scope, permissions_fo
 from relaydesk.errors import AppError, CommonError
 from relaydesk.observability.context import request_id_var
 from relaydesk.security import secrets
-from relaydesk.security.tokens import InvalidTokenError, decode_access_token, looks_like_jwt
+from relaydesk.security.tokens import (
+    InvalidTokenError,
+    TokenExpiredError,
+    decode_access_token,
+    looks_like_jwt,
+)
 from relaydesk.settings import Settings
 
 _bearer = HTTPBearer(
@@ -88,13 +93,11 @@ async def get_principal(
         if api_key.revoked_at or (api_key.expires_at and api_key.expires_at <= now):
             raise AppError(AuthError.API_KEY_REVOKED, headers={"WWW-Authenticate": "Bearer"})
         await touch_api_key(db, api_key, now)
-        actor = Actor(
+        actor = replace(
+            anonymous,
             type=ActorType.api_key,
             id=api_key.id,
             workspace_id=api_key.workspace_id,
-            ip=anonymous.ip,
-            user_agent=anonymous.user_agent,
-            request_id=anonymous.request_id,
             scope_permissions=permissions_for_scopes([Scope(s) for s in api_key.scopes]),
         )
         return Principal(actor=actor)
@@ -102,21 +105,15 @@ async def get_principal(
         raise AppError(AuthError.INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"})
     try:
         claims = decode_access_token(settings.secret_key, token)
-    except InvalidTokenError as exc:
-        code = AuthError.TOKEN_EXPIRED if "expired" in str(exc).lower() else AuthError.INVALID_TOKEN
-        raise AppError(code, headers={"WWW-Authenticate": "Bearer"}) from None
+    except TokenExpiredError:
+        raise AppError(AuthError.TOKEN_EXPIRED, headers={"WWW-Authenticate": "Bearer"}) from None
+    except InvalidTokenError:
+        raise AppError(AuthError.INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"}) from None
     found = await queries.active_session_user(db, claims.session_id, claims.user_id, now)
     if found is None:
         raise AppError(AuthError.SESSION_REVOKED, headers={"WWW-Authenticate": "Bearer"})
     auth_session, user = found
-    actor = Actor(
-        type=ActorType.user,
-        id=user.id,
-        ip=anonymous.ip,
-        user_agent=anonymous.user_agent,
-        request_id=anonymous.request_id,
-    )
-    return Principal(actor=actor, user=user, session_id=auth_session.id)
+    return Principal(actor=anonymous.as_user(user.id), user=user, session_id=auth_session.id)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

@@ -23,6 +23,10 @@ class InvalidTokenError(Exception):
     pass
 
 
+class TokenExpiredError(InvalidTokenError):
+    pass
+
+
 def encode_access_token(
     secret: str, *, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, ttl: timedelta
 ) -> str:
@@ -53,6 +57,8 @@ def decode_access_token(secret: str, token: str) -> AccessClaims:
             session_id=uuid.UUID(claims["sid"]),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
+    except jwt.ExpiredSignatureError:
+        raise TokenExpiredError("expired") from None
     except (jwt.PyJWTError, ValueError, KeyError) as exc:
         raise InvalidTokenError(str(exc)) from None
 

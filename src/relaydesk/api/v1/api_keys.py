@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, status
 
 from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, workspace_access
 from relaydesk.api.v1.pages import PageOut
-from relaydesk.domains.workspaces import queries, schemas
+from relaydesk.db.scoped import get_in_workspace, list_in_workspace
+from relaydesk.domains.workspaces import schemas
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.domains.workspaces.actions import api_keys
+from relaydesk.domains.workspaces.models import ApiKey
 from relaydesk.domains.workspaces.roles import Permission
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/api-keys", tags=["api-keys"])
@@ -22,7 +24,7 @@ Manage = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.api_keys
 async def list_api_keys(
     access: Manage, db: DbDep, cursor: Cursor = None, limit: Limit = PAGE_SIZE
 ) -> PageOut[schemas.ApiKeyOut]:
-    page = await queries.list_api_keys(db, access.workspace_id, cursor, limit)
+    page = await list_in_workspace(db, ApiKey, access.workspace_id, cursor, limit)
     return PageOut(
         items=[schemas.ApiKeyOut.model_validate(k) for k in page.items],
         next_cursor=page.next_cursor,
@@ -45,7 +47,7 @@ async def create_api_key(
 @router.get("/{key_id}")
 async def get_api_key(key_id: uuid.UUID, access: Manage, db: DbDep) -> schemas.ApiKeyOut:
     return schemas.ApiKeyOut.model_validate(
-        await queries.get_api_key(db, access.workspace_id, key_id)
+        await get_in_workspace(db, ApiKey, access.workspace_id, key_id, "API key")
     )
 
 

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, status
 
 from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, SettingsDep, workspace_access
 from relaydesk.api.v1.pages import PageOut
-from relaydesk.domains.workspaces import queries, schemas
+from relaydesk.db.scoped import get_in_workspace, list_in_workspace
+from relaydesk.domains.workspaces import schemas
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.domains.workspaces.actions import invitations
+from relaydesk.domains.workspaces.models import Invitation
 from relaydesk.domains.workspaces.roles import Permission
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/invitations", tags=["invitations"])
@@ -22,7 +24,7 @@ Manage = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.invitati
 async def list_invitations(
     access: Manage, db: DbDep, cursor: Cursor = None, limit: Limit = PAGE_SIZE
 ) -> PageOut[schemas.InvitationOut]:
-    page = await queries.list_invitations(db, access.workspace_id, cursor, limit)
+    page = await list_in_workspace(db, Invitation, access.workspace_id, cursor, limit)
     return PageOut(
         items=[schemas.InvitationOut.model_validate(i) for i in page.items],
         next_cursor=page.next_cursor,
@@ -49,7 +51,9 @@ async def create_invitation(
 async def get_invitation(
     invitation_id: uuid.UUID, access: Manage, db: DbDep
 ) -> schemas.InvitationOut:
-    invitation = await queries.get_invitation(db, access.workspace_id, invitation_id)
+    invitation = await get_in_workspace(
+        db, Invitation, access.workspace_id, invitation_id, "invitation"
+    )
     return schemas.InvitationOut.model_validate(invitation)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from relaydesk.db.base import Base, TimestampMixin, new_id
+from relaydesk.db.base import Base, TenantMixin, TimestampMixin, new_id
 
 
 class Workspace(TimestampMixin, Base):
@@ -52,12 +52,10 @@ class Membership(TimestampMixin, Base):
     user: Mapped[User] = relationship(lazy="raise")
 
 
-class Invitation(TimestampMixin, Base):
+class Invitation(TenantMixin, Base):
     __tablename__ = "invitations"
     __table_args__ = (Index("ix_invitations_workspace_created", "workspace_id", "created_at"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(16))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
@@ -74,12 +72,10 @@ class Invitation(TimestampMixin, Base):
     workspace: Mapped[Workspace] = relationship(lazy="raise")
 
 
-class ApiKey(TimestampMixin, Base):
+class ApiKey(TenantMixin, Base):
     __tablename__ = "api_keys"
     __table_args__ = (Index("ix_api_keys_workspace_created", "workspace_id", "created_at"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
-    workspace_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     prefix: Mapped[str] = mapped_column(String(16))
     key_digest: Mapped[str] = mapped_column(String(64), unique=True)

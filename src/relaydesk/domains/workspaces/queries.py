@@ -14,7 +14,6 @@ from relaydesk.domains.workspaces import schemas
 from relaydesk.domains.workspaces.models import (
     ApiKey,
     AuthSession,
-    Invitation,
     Membership,
     User,
     Workspace,
@@ -128,58 +127,6 @@ async def count_owners_txn(session: AsyncSession, workspace_id: uuid.UUID) -> in
         .with_for_update()
     )
     return len(owners.all())
-
-
-async def list_invitations(
-    db: Database, workspace_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page[Invitation]:
-    stmt = paginate_desc(
-        select(Invitation).where(Invitation.workspace_id == workspace_id),
-        [Invitation.created_at, Invitation.id],
-        cursor,
-        limit,
-    )
-    async with db.read("list_invitations") as s:
-        rows = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))
-
-
-async def get_invitation(
-    db: Database, workspace_id: uuid.UUID, invitation_id: uuid.UUID
-) -> Invitation:
-    async with db.read("get_invitation") as s:
-        invitation = await s.scalar(
-            select(Invitation).where(
-                Invitation.workspace_id == workspace_id, Invitation.id == invitation_id
-            )
-        )
-    if invitation is None:
-        raise not_found("invitation")
-    return invitation
-
-
-async def list_api_keys(
-    db: Database, workspace_id: uuid.UUID, cursor: str | None, limit: int
-) -> Page[ApiKey]:
-    stmt = paginate_desc(
-        select(ApiKey).where(ApiKey.workspace_id == workspace_id),
-        [ApiKey.created_at, ApiKey.id],
-        cursor,
-        limit,
-    )
-    async with db.read("list_api_keys") as s:
-        rows = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))
-
-
-async def get_api_key(db: Database, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
-    async with db.read("get_api_key") as s:
-        key = await s.scalar(
-            select(ApiKey).where(ApiKey.workspace_id == workspace_id, ApiKey.id == key_id)
-        )
-    if key is None:
-        raise not_found("API key")
-    return key
 
 
 async def count_users(db: Database) -> int:

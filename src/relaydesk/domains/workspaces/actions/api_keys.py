@@ -6,11 +6,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import update
 
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
+from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.audit.actions import record_txn
 from relaydesk.domains.workspaces.access import require_txn
@@ -18,7 +18,7 @@ from relaydesk.domains.workspaces.actions.members import check_may_grant
 from relaydesk.domains.workspaces.error_codes import WorkspaceError
 from relaydesk.domains.workspaces.models import ApiKey
 from relaydesk.domains.workspaces.roles import Permission, Scope, highest_role
-from relaydesk.errors import AppError, not_found
+from relaydesk.errors import AppError
 from relaydesk.security import secrets
 
 API_KEY_KIND = "rdk"
@@ -77,7 +77,7 @@ async def revoke_api_key(
     now = utcnow()
     async with db.write("revoke_api_key") as s:
         await require_txn(s, actor, workspace_id, Permission.api_keys_manage)
-        api_key = await _key_txn(s, workspace_id, key_id)
+        api_key = await get_in_workspace_txn(s, ApiKey, workspace_id, key_id, "API key", lock=True)
         if api_key.revoked_at is not None:
             return
         api_key.revoked_at = now
@@ -90,17 +90,6 @@ async def revoke_api_key(
             target_id=api_key.id,
             data={"name": api_key.name, "prefix": api_key.prefix},
         )
-
-
-async def _key_txn(s: AsyncSession, workspace_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
-    api_key = await s.scalar(
-        select(ApiKey)
-        .where(ApiKey.workspace_id == workspace_id, ApiKey.id == key_id)
-        .with_for_update()
-    )
-    if api_key is None:
-        raise not_found("API key")
-    return api_key
 
 
 async def touch_api_key(db: Database, api_key: ApiKey, now: datetime) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
+from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.audit.actions import record_txn
 from relaydesk.domains.workspaces import queries
@@ -29,7 +30,7 @@ from relaydesk.domains.workspaces.schemas import (
     InvitationPreviewOut,
     TokenPair,
 )
-from relaydesk.errors import AppError, not_found
+from relaydesk.errors import AppError
 from relaydesk.security import secrets
 from relaydesk.security.passwords import hash_password
 from relaydesk.settings import Settings
@@ -114,13 +115,9 @@ async def revoke_invitation(
     now = utcnow()
     async with db.write("revoke_invitation") as s:
         await require_txn(s, actor, workspace_id, Permission.invitations_manage)
-        invitation = await s.scalar(
-            select(Invitation)
-            .where(Invitation.workspace_id == workspace_id, Invitation.id == invitation_id)
-            .with_for_update()
+        invitation = await get_in_workspace_txn(
+            s, Invitation, workspace_id, invitation_id, "invitation", lock=True
         )
-        if invitation is None:
-            raise not_found("invitation")
         _check_pending(invitation, now)
         invitation.revoked_at = now
         record_txn(
