@@ -69,8 +69,12 @@ class Account:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
 
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        return self.client.request(method, path, headers=self.headers, **kwargs)
+    def request(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        return self.client.request(
+            method, path, headers={**self.headers, **(headers or {})}, **kwargs
+        )
 
     def ws(self, suffix: str = "") -> str:
         return f"/api/v1/workspaces/{self.workspace_id}{suffix}"

@@ -11,8 +11,14 @@ import pytest
 
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server
+from tests.messaging import api_channel, inbound
 
 PARAM = re.compile(r"{(\w+)}")
+# Valid bodies, so that a 404 cannot hide behind a 422.
+BODIES: dict[str, Any] = {
+    "inbound": {"external_id": "x", "contact": {"external_id": "c"}, "text": "t"},
+    "messages": {"text": "t"},
+}
 
 
 def workspace_routes(server: Server) -> list[tuple[str, str]]:
@@ -39,6 +45,8 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
     invitation = b.request("POST", b.ws("/invitations"), json={"email": "x@example.com"})
     key = b.request("POST", b.ws("/api-keys"), json={"name": "b key", "scopes": ["admin"]})
     a_key = a.request("POST", a.ws("/api-keys"), json={"name": "a key", "scopes": ["admin"]})
+    b_channel = api_channel(b)
+    b_message = inbound(b, b_channel)
     return {
         "a": a,
         "a_key": a_key.json()["key"],
@@ -47,6 +55,8 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
             "user_id": b_member.user_id,
             "invitation_id": invitation.json()["id"],
             "key_id": key.json()["id"],
+            "channel_id": b_channel,
+            "conversation_id": b_message["conversation_id"],
         },
     }
 
@@ -54,12 +64,14 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
 def test_every_workspace_route_is_covered(server: Server) -> None:
     routes = workspace_routes(server)
     # Guards the table below: adding an endpoint adds a row automatically.
-    assert len(routes) >= 14
+    assert len(routes) >= 21
     unknown = {p for _, path in routes for p in PARAM.findall(path)} - {
         "workspace_id",
         "user_id",
         "invitation_id",
         "key_id",
+        "channel_id",
+        "conversation_id",
     }
     assert not unknown, f"give the tenancy test an id of workspace B for {unknown}"
 
@@ -79,7 +91,7 @@ def test_foreign_workspace_answers_404_everywhere(
         assert_problem(response, 404, "not_found")
         assert ids["workspace_id"] not in response.text.replace(path, "")
         checked += 1
-    assert checked >= 14
+    assert checked >= 21
 
 
 def test_foreign_sub_resources_in_own_workspace_answer_404(
@@ -96,8 +108,13 @@ def test_foreign_sub_resources_in_own_workspace_answer_404(
         ("DELETE", f"/invitations/{ids['invitation_id']}"),
         ("GET", f"/api-keys/{ids['key_id']}"),
         ("DELETE", f"/api-keys/{ids['key_id']}"),
+        ("GET", f"/channels/{ids['channel_id']}"),
+        ("POST", f"/channels/{ids['channel_id']}/inbound"),
+        ("GET", f"/conversations/{ids['conversation_id']}"),
+        ("GET", f"/conversations/{ids['conversation_id']}/messages"),
+        ("POST", f"/conversations/{ids['conversation_id']}/messages"),
     ]:
-        body = {"role": "viewer"} if method == "PATCH" else None
+        body = BODIES.get(suffix.split("/")[-1], {"role": "viewer"} if method == "PATCH" else None)
         response = a.request(method, a.ws(suffix), json=body)
         assert_problem(response, 404, "not_found")
 

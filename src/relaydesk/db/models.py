@@ -2,6 +2,18 @@
 
 from relaydesk.db.base import Base
 from relaydesk.domains.audit import models as audit_models
+from relaydesk.domains.channels import models as channels_models
+from relaydesk.domains.contacts import models as contacts_models
+from relaydesk.domains.conversations import models as conversations_models
 from relaydesk.domains.workspaces import models as workspaces_models
+from relaydesk.events import models as events_models
 
-__all__ = ["Base", "audit_models", "workspaces_models"]
+__all__ = [
+    "Base",
+    "audit_models",
+    "channels_models",
+    "contacts_models",
+    "conversations_models",
+    "events_models",
+    "workspaces_models",
+]

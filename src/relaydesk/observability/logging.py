@@ -17,7 +17,7 @@ _STANDARD_ATTRS = frozenset(
 )
 _SENSITIVE_KEYS = re.compile(r"pass(word)?|secret|token|authorization|api_?key|cookie", re.I)
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
-_OWN_TOKENS = re.compile(r"\b(rdk|rdr|rdi)_[A-Za-z0-9_-]{8,}")
+_OWN_TOKENS = re.compile(r"\b(rdk|rdr|rdi|rdc)_[A-Za-z0-9_-]{8,}")
 REDACTED = "[redacted]"
 
 

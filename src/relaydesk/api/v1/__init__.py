@@ -3,8 +3,32 @@
 from fastapi import APIRouter
 
 from relaydesk.api.problems import PROBLEM_RESPONSES
-from relaydesk.api.v1 import api_keys, audit, auth, invitations, me, members, workspaces
+from relaydesk.api.v1 import (
+    api_keys,
+    audit,
+    auth,
+    channels,
+    contacts,
+    conversations,
+    invitations,
+    me,
+    members,
+    search,
+    workspaces,
+)
 
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
-for module in (auth, me, workspaces, members, invitations, api_keys, audit):
+for module in (
+    auth,
+    me,
+    workspaces,
+    members,
+    invitations,
+    api_keys,
+    audit,
+    channels,
+    contacts,
+    conversations,
+    search,
+):
     router.include_router(module.router)

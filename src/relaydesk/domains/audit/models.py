@@ -5,13 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relaydesk.db.base import Base, TimestampMixin
-
-# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
-_BigIntId = BigInteger().with_variant(Integer(), "sqlite")
+from relaydesk.db.base import Base, BigIntId, TimestampMixin
 
 
 class AuditEvent(TimestampMixin, Base):
@@ -21,7 +18,7 @@ class AuditEvent(TimestampMixin, Base):
         Index("ix_audit_events_actor", "actor_type", "actor_id"),
     )
 
-    id: Mapped[int] = mapped_column(_BigIntId, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     # No foreign key: the trail must outlive what it describes.
     workspace_id: Mapped[uuid.UUID | None]
     action: Mapped[str] = mapped_column(String(64))

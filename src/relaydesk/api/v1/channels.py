@@ -1,0 +1,64 @@
+"""Channel accounts, and the API channel's inbound endpoint."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, ReadAccess, workspace_access
+from relaydesk.api.v1.pages import PageOut
+from relaydesk.db.scoped import get_in_workspace, list_in_workspace
+from relaydesk.domains.channels import actions
+from relaydesk.domains.channels.models import Channel
+from relaydesk.domains.channels.schemas import ChannelCreatedOut, ChannelCreateIn, ChannelOut
+from relaydesk.domains.conversations import actions as conversation_actions
+from relaydesk.domains.conversations.schemas import InboundIn, InboundOut
+from relaydesk.domains.workspaces.access import WorkspaceAccess
+from relaydesk.domains.workspaces.roles import Permission
+
+router = APIRouter(prefix="/workspaces/{workspace_id}/channels", tags=["channels"])
+Manage = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.workspace_manage))]
+Write = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.conversations_write))]
+
+
+@router.get("")
+async def list_channels(
+    access: ReadAccess, db: DbDep, cursor: Cursor = None, limit: Limit = PAGE_SIZE
+) -> PageOut[ChannelOut]:
+    page = await list_in_workspace(db, Channel, access.workspace_id, cursor, limit)
+    return PageOut(
+        items=[ChannelOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_channel(body: ChannelCreateIn, access: Manage, db: DbDep) -> ChannelCreatedOut:
+    """Connect a channel account. `api`: inbound messages are POSTed to `…/inbound`."""
+    created = await actions.create_channel(db, access.actor, access.workspace_id, body)
+    return ChannelCreatedOut(
+        **ChannelOut.model_validate(created.channel).model_dump(),
+        inbound_secret=created.inbound_secret,
+    )
+
+
+@router.get("/{channel_id}")
+async def get_channel(channel_id: uuid.UUID, access: ReadAccess, db: DbDep) -> ChannelOut:
+    channel = await get_in_workspace(db, Channel, access.workspace_id, channel_id, "channel")
+    return ChannelOut.model_validate(channel)
+
+
+@router.post("/{channel_id}/inbound")
+async def inbound(channel_id: uuid.UUID, body: InboundIn, access: Write, db: DbDep) -> InboundOut:
+    """An inbound message on an API channel. Idempotent on `external_id`: a repeat answers
+    the first message's ids with `duplicate: true` and stores nothing."""
+    result = await conversation_actions.ingest_inbound(
+        db, access.actor, access.workspace_id, channel_id, body
+    )
+    return InboundOut(
+        message_id=result.message_id,
+        conversation_id=result.conversation_id,
+        seq=result.seq,
+        duplicate=result.duplicate,
+    )

@@ -1,0 +1,1 @@
+"""Connected channel accounts (the API channel first; providers come with their adapters)."""

@@ -1,0 +1,1 @@
+"""People and organisations' members who write in: contacts and their channel identities."""

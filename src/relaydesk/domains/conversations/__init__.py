@@ -1,0 +1,1 @@
+"""Conversations and their messages, each message with a dense per-conversation `seq`."""

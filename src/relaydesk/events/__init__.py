@@ -1,0 +1,1 @@
+"""Domain events: written to the outbox inside the transaction, published after commit."""

@@ -1,0 +1,30 @@
+"""Writing events: one outbox row per event, in the transaction of the change."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.domains.actor import Actor
+from relaydesk.events.models import OutboxEvent
+from relaydesk.events.schemas import (
+    ContactCreated,
+    ConversationCreated,
+    ConversationUpdated,
+    MessageCreated,
+)
+
+AnyEvent = ContactCreated | ConversationCreated | ConversationUpdated | MessageCreated
+
+
+def emit_txn(session: AsyncSession, actor: Actor, workspace_id: uuid.UUID, event: AnyEvent) -> None:
+    session.add(
+        OutboxEvent(
+            workspace_id=workspace_id,
+            type=event.type,
+            payload=event.model_dump(mode="json"),
+            actor_type=actor.type.value,
+            actor_id=str(actor.id) if actor.id else None,
+        )
+    )
