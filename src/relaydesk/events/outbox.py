@@ -8,14 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.domains.actor import Actor
 from relaydesk.events.models import OutboxEvent
-from relaydesk.events.schemas import (
-    ContactCreated,
-    ConversationCreated,
-    ConversationUpdated,
-    MessageCreated,
-)
-
-AnyEvent = ContactCreated | ConversationCreated | ConversationUpdated | MessageCreated
+from relaydesk.events.schemas import AnyEvent
 
 
 def emit_txn(session: AsyncSession, actor: Actor, workspace_id: uuid.UUID, event: AnyEvent) -> None:

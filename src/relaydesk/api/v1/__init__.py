@@ -13,7 +13,9 @@ from relaydesk.api.v1 import (
     invitations,
     me,
     members,
+    realtime,
     search,
+    teams,
     workspaces,
 )
 
@@ -30,5 +32,7 @@ for module in (
     contacts,
     conversations,
     search,
+    teams,
+    realtime,
 ):
     router.include_router(module.router)
