@@ -1,5 +1,11 @@
-"""`make bench`: run every benchmark and print its figures."""
+"""`make bench`: run every benchmark and print its figures (`python -m bench NAME` runs one)."""
 
-from bench import auth_http
+import sys
 
-auth_http.main()
+from bench import auth_http, messaging
+
+BENCHMARKS = {"auth_http": auth_http.main, "messaging": messaging.main}
+
+names = sys.argv[1:] or list(BENCHMARKS)
+for name in names:
+    BENCHMARKS[name]()

@@ -123,8 +123,8 @@ def main() -> None:
     console = Console()
     database_url = os.environ.get("BENCH_DATABASE_URL")
     backend = "postgresql" if database_url else "sqlite"
-    with relaydesk_server(database_url) as base:
-        results = asyncio.run(run(base))
+    with relaydesk_server(database_url) as server:
+        results = asyncio.run(run(server.base_url))
     table = Table(title=f"auth_http on {backend}, concurrency {CONCURRENCY}, one server process")
     for column in ("request", "count", "req/s", "p50 ms", "p95 ms", "p99 ms"):
         table.add_column(column, justify="right" if column != "request" else "left")

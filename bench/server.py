@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,8 +23,15 @@ def _free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class BenchServer:
+    base_url: str
+    data_dir: Path
+    pid: int
+
+
 @contextmanager
-def relaydesk_server(database_url: str | None = None) -> Iterator[str]:
+def relaydesk_server(database_url: str | None = None) -> Iterator[BenchServer]:
     port = _free_port()
     with tempfile.TemporaryDirectory(prefix="relaydesk-bench-") as tmp:
         env = {
@@ -53,7 +61,7 @@ def relaydesk_server(database_url: str | None = None) -> Iterator[str]:
                 if time.monotonic() > deadline:
                     raise TimeoutError("relaydesk serve did not answer within 60 s")
                 time.sleep(0.1)
-            yield base
+            yield BenchServer(base_url=base, data_dir=Path(tmp) / "data", pid=process.pid)
         finally:
             process.terminate()
             process.wait(30)
