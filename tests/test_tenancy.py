@@ -47,6 +47,24 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
     a_key = a.request("POST", a.ws("/api-keys"), json={"name": "a key", "scopes": ["admin"]})
     b_channel = api_channel(b)
     b_message = inbound(b, b_channel)
+    b_contact = b.request("GET", b.ws(f"/conversations/{b_message['conversation_id']}")).json()[
+        "contact_id"
+    ]
+    b.request("POST", b.ws(f"/contacts/{b_contact}/tags"), json={"tags": ["vip"]})
+    b.request(
+        "POST",
+        b.ws(f"/conversations/{b_message['conversation_id']}/labels"),
+        json={"labels": ["billing"]},
+    )
+    definition = b.request(
+        "POST",
+        b.ws("/attribute-definitions"),
+        json={"key": "plan", "label": "Plan", "type": "text"},
+    )
+    team = b.request("POST", b.ws("/teams"), json={"name": "Support"})
+    upload = b.request(
+        "POST", b.ws("/attachments"), files={"file": ("a.txt", b"hello", "text/plain")}
+    )
     return {
         "a": a,
         "a_key": a_key.json()["key"],
@@ -57,6 +75,13 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
             "key_id": key.json()["id"],
             "channel_id": b_channel,
             "conversation_id": b_message["conversation_id"],
+            "message_id": b_message["message_id"],
+            "contact_id": b_contact,
+            "tag": "vip",
+            "label": "billing",
+            "definition_id": definition.json()["id"],
+            "team_id": team.json()["id"],
+            "attachment_id": upload.json()["id"],
         },
     }
 
@@ -64,7 +89,7 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
 def test_every_workspace_route_is_covered(server: Server) -> None:
     routes = workspace_routes(server)
     # Guards the table below: adding an endpoint adds a row automatically.
-    assert len(routes) >= 21
+    assert len(routes) >= 60
     unknown = {p for _, path in routes for p in PARAM.findall(path)} - {
         "workspace_id",
         "user_id",
@@ -72,6 +97,13 @@ def test_every_workspace_route_is_covered(server: Server) -> None:
         "key_id",
         "channel_id",
         "conversation_id",
+        "message_id",
+        "contact_id",
+        "tag",
+        "label",
+        "definition_id",
+        "team_id",
+        "attachment_id",
     }
     assert not unknown, f"give the tenancy test an id of workspace B for {unknown}"
 
@@ -91,7 +123,7 @@ def test_foreign_workspace_answers_404_everywhere(
         assert_problem(response, 404, "not_found")
         assert ids["workspace_id"] not in response.text.replace(path, "")
         checked += 1
-    assert checked >= 21
+    assert checked >= 60
 
 
 def test_foreign_sub_resources_in_own_workspace_answer_404(

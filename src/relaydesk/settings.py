@@ -9,13 +9,39 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
 _MIN_SECRET_LENGTH = 32
+# Media and documents people exchange in support threads. Types a browser would render as
+# active content (text/html, image/svg+xml) are left out on purpose.
+DEFAULT_ATTACHMENT_TYPES = (
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/mp4",
+    "audio/aac",
+    "audio/wav",
+    "video/mp4",
+    "video/webm",
+    "video/quicktime",
+    "application/pdf",
+    "text/plain",
+    "text/csv",
+    "application/zip",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 
 class ConfigError(Exception):
@@ -55,6 +81,22 @@ class Settings(BaseSettings):
     login_lockout_seconds: int = Field(default=900, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
     db_echo: bool = False
+    attachment_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    attachment_allowed_types: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES)
+    )
+    api_outbound_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    api_outbound_max_attempts: int = Field(default=8, ge=1, le=50)
+    api_outbound_backoff_seconds: float = Field(default=1.0, gt=0)
+    api_outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    api_outbound_poll_seconds: float = Field(default=30.0, gt=0)
+    redis_prefix: str = Field(default="relaydesk", min_length=1, max_length=100)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    realtime_heartbeat_seconds: float = Field(default=25.0, gt=0, le=3600)
+    realtime_idle_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
+    realtime_send_queue: int = Field(default=1000, ge=10, le=1_000_000)
+    realtime_replay_limit: int = Field(default=10_000, ge=1)
 
     @field_validator("log_level")
     @classmethod
@@ -63,6 +105,16 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @model_validator(mode="after")
+    def _idle_after_heartbeat(self) -> Settings:
+        # A client that only answers the server's pings must not be taken for a dead one.
+        if self.realtime_idle_timeout_seconds <= self.realtime_heartbeat_seconds:
+            raise ValueError(
+                "RELAYDESK_REALTIME_IDLE_TIMEOUT_SECONDS must be longer than "
+                "RELAYDESK_REALTIME_HEARTBEAT_SECONDS"
+            )
+        return self
 
     @cached_property
     def database(self) -> URL:

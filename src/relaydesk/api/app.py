@@ -11,8 +11,10 @@ from relaydesk import __version__
 from relaydesk.api import ops, problems
 from relaydesk.api.middleware import RequestContextMiddleware
 from relaydesk.api.v1 import router as v1_router
+from relaydesk.channels.api.outbound import ApiOutboundDeliverer
 from relaydesk.db import Database
 from relaydesk.db.database import create_engine
+from relaydesk.realtime.runtime import Realtime
 from relaydesk.settings import Settings, load_settings
 
 DESCRIPTION = """
@@ -34,9 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
         app.state.db = Database(engine)
+        app.state.realtime = Realtime(app.state.db, settings)
+        app.state.api_outbound = ApiOutboundDeliverer(app.state.db, settings)
         try:
+            await app.state.realtime.start()
+            await app.state.api_outbound.start()
             yield
         finally:
+            await app.state.api_outbound.stop()
+            await app.state.realtime.stop()
             await app.state.db.dispose()
 
     app = FastAPI(

@@ -3,15 +3,20 @@
 Writers take `Database.write(name)`: on SQLite it begins IMMEDIATE, so two writers queue on
 the busy timeout instead of failing when a read lock would have to be upgraded. Readers take
 `Database.read(name)`. Each transaction is named, and timed under that name.
+
+Side effects that must not happen unless a write commits (publishing events) are registered
+with `on_commit(session, callback)`, or for every write with `Database.add_commit_listener`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection
@@ -23,6 +28,39 @@ log = logging.getLogger(__name__)
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN_OPTION = "relaydesk_sqlite_begin"
+_ON_COMMIT = "relaydesk_on_commit"
+
+CommitListener = Callable[[AsyncSession], None]
+T = TypeVar("T")
+
+
+async def shielded(awaitable: Awaitable[T]) -> T:
+    """Await a database call that must not be cut short by the caller's cancellation.
+
+    A connection whose query is cancelled half-way is not returned to the pool cleanly; a
+    long-lived task that can be cancelled at any moment (a WebSocket session, a background
+    loop) lets the call finish, and still sees the cancellation itself.
+    """
+    return await asyncio.shield(awaitable)
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the write transaction of `session` has committed; never on rollback."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+def _run_after_commit(session: AsyncSession, listeners: list[CommitListener]) -> None:
+    callbacks: list[Callable[[], None]] = session.info.pop(_ON_COMMIT, [])
+    calls: list[Callable[[], None]] = [
+        *callbacks,
+        *(functools.partial(listener, session) for listener in listeners),
+    ]
+    for call in calls:
+        # The data is committed: a failing side effect is logged, never turned into an error.
+        try:
+            call()
+        except Exception:
+            log.exception("after-commit callback failed")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -56,6 +94,15 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._commit_listeners: list[CommitListener] = []
+
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Call `listener(session)` after every committed write (it sees `session.info`)."""
+        self._commit_listeners.append(listener)
+
+    def remove_commit_listener(self, listener: CommitListener) -> None:
+        if listener in self._commit_listeners:
+            self._commit_listeners.remove(listener)
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,6 +119,7 @@ class Database:
         DB_TRANSACTION_SECONDS.labels(name=name, kind="write").observe(
             time.perf_counter() - started
         )
+        _run_after_commit(session, self._commit_listeners)
 
     @asynccontextmanager
     async def read(self, name: str) -> AsyncIterator[AsyncSession]:

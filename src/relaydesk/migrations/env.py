@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from relaydesk.db.models import Base
+from relaydesk.domains.search.objects import include_name
 
 # Any constant: it names the lock that serialises migrations across processes.
 _MIGRATION_LOCK_ID = 0x52454C41
@@ -32,6 +33,8 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # Search's FTS tables and trigram indexes live outside the models (migration 0003).
+        include_name=include_name,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

@@ -7,14 +7,30 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, ReadAccess, workspace_access
+from relaydesk.api.deps import (
+    PAGE_SIZE,
+    Cursor,
+    DbDep,
+    Limit,
+    ReadAccess,
+    SettingsDep,
+    workspace_access,
+)
 from relaydesk.api.v1.pages import PageOut
+from relaydesk.channels.api.signing import signing_secret
 from relaydesk.db.scoped import get_in_workspace, list_in_workspace
 from relaydesk.domains.channels import actions
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.channels.schemas import ChannelCreatedOut, ChannelCreateIn, ChannelOut
 from relaydesk.domains.conversations import actions as conversation_actions
-from relaydesk.domains.conversations.schemas import InboundIn, InboundOut
+from relaydesk.domains.conversations.actions import delivery
+from relaydesk.domains.conversations.schemas import (
+    InboundIn,
+    InboundOut,
+    MessageOut,
+    SigningSecretOut,
+    StatusReportIn,
+)
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.domains.workspaces.roles import Permission
 
@@ -52,7 +68,8 @@ async def get_channel(channel_id: uuid.UUID, access: ReadAccess, db: DbDep) -> C
 @router.post("/{channel_id}/inbound")
 async def inbound(channel_id: uuid.UUID, body: InboundIn, access: Write, db: DbDep) -> InboundOut:
     """An inbound message on an API channel. Idempotent on `external_id`: a repeat answers
-    the first message's ids with `duplicate: true` and stores nothing."""
+    the first message's ids with `duplicate: true` and stores nothing. Media messages name
+    uploaded attachments by `attachment_id` (or give a `url`, stored but never fetched)."""
     result = await conversation_actions.ingest_inbound(
         db, access.actor, access.workspace_id, channel_id, body
     )
@@ -62,3 +79,23 @@ async def inbound(channel_id: uuid.UUID, body: InboundIn, access: Write, db: DbD
         seq=result.seq,
         duplicate=result.duplicate,
     )
+
+
+@router.post("/{channel_id}/statuses")
+async def report_status(
+    channel_id: uuid.UUID, body: StatusReportIn, access: Write, db: DbDep
+) -> MessageOut:
+    """An integration reports what became of an outbound message (by our `message_id` or
+    its `external_id`). Statuses only move forward; a late or repeated report changes
+    nothing and still answers 200 with the message as it is."""
+    message = await delivery.report_status(db, access.actor, access.workspace_id, channel_id, body)
+    return MessageOut.model_validate(message)
+
+
+@router.get("/{channel_id}/signing-secret")
+async def get_signing_secret(
+    channel_id: uuid.UUID, access: Manage, db: DbDep, settings: SettingsDep
+) -> SigningSecretOut:
+    """The key of the HMAC-SHA256 `X-RelayDesk-Signature` on this channel's outbound posts."""
+    channel = await get_in_workspace(db, Channel, access.workspace_id, channel_id, "channel")
+    return SigningSecretOut(signing_secret=signing_secret(settings.secret_key, channel.id))

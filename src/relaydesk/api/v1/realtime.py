@@ -1,7 +1,83 @@
-"""Realtime endpoints."""
+"""Realtime endpoints: the WebSocket gateway and its server-sent-events fallback.
+
+The protocol is described in docs/realtime-protocol.md.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request, WebSocket
+from fastapi.responses import StreamingResponse
+from fastapi.security.utils import get_authorization_scheme_param
+
+from relaydesk.api.deps import DbDep, SettingsDep
+from relaydesk.errors import AppError, CommonError
+from relaydesk.realtime import gateway, sse
+from relaydesk.realtime.auth import authenticate, workspace_access
+from relaydesk.realtime.connection import Connection
+from relaydesk.realtime.frames import MAX_CONVERSATIONS
+from relaydesk.realtime.runtime import Realtime
 
 router = APIRouter(tags=["realtime"])
+Token = Annotated[
+    str | None,
+    Query(
+        max_length=4096,
+        description="An access token or API key, for clients that cannot send headers.",
+    ),
+]
+
+
+def _realtime(connection: Request | WebSocket) -> Realtime:
+    realtime: Realtime = connection.app.state.realtime
+    return realtime
+
+
+@router.websocket("/ws")
+async def websocket_gateway(websocket: WebSocket, token: Token = None) -> None:
+    """The realtime gateway; authenticate with `?token=` or a first `hello` frame."""
+    await gateway.serve(websocket, _realtime(websocket), token)
+
+
+@router.get(
+    "/workspaces/{workspace_id}/events/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_events(
+    workspace_id: uuid.UUID,
+    request: Request,
+    db: DbDep,
+    settings: SettingsDep,
+    token: Token = None,
+    last_event_id: Annotated[
+        int | None,
+        Header(ge=0, description="The last position applied; the stream resumes after it."),
+    ] = None,
+    after: Annotated[int | None, Query(ge=0, description="As `Last-Event-ID`.")] = None,
+    conversation_id: Annotated[
+        list[uuid.UUID] | None,
+        Query(max_length=MAX_CONVERSATIONS, description="Only these conversations."),
+    ] = None,
+) -> StreamingResponse:
+    """A workspace's events as `text/event-stream`, with the WebSocket's resume rules."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    bearer = credentials if scheme.lower() == "bearer" and credentials else None
+    if bearer is None and token is None:
+        raise AppError(
+            CommonError.UNAUTHENTICATED,
+            "Send 'Authorization: Bearer …' or ?token=",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = await authenticate(request, db, settings, bearer or token or "")
+    access = await workspace_access(db, principal, workspace_id)
+    realtime = _realtime(request)
+    connection = Connection(principal, settings.realtime_send_queue)
+    resume_after = last_event_id if last_event_id is not None else after
+    return StreamingResponse(
+        sse.stream(realtime, connection, access, conversation_id, resume_after),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

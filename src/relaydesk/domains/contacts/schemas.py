@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 import phonenumbers
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -23,6 +32,24 @@ def _e164(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_e164)]
+ContactName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# BCP 47 language tags as people write them: "en", "zh-CN", "pt-BR", "zh-Hant-TW".
+Language = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, max_length=16, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+    ),
+]
+AvatarUrl = Annotated[AnyHttpUrl, Field(description="An http(s) URL.")]
+# `;` and `|` separate tags in CSV files, so they cannot be part of one.
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=64, pattern=r"^[^;|\x00-\x1f]+$"
+    ),
+]
+AttributeKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class ContactRef(BaseModel):
@@ -37,6 +64,8 @@ class ContactRef(BaseModel):
 
 
 class ContactOut(BaseModel):
+    """A contact's own fields (events carry this shape)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -47,5 +76,150 @@ class ContactOut(BaseModel):
     avatar_url: str | None
     attributes: dict[str, Any]
     blocked: bool
+    owner_user_id: uuid.UUID | None = None
     created_at: datetime
     last_seen_at: datetime | None
+
+
+class ContactListItem(ContactOut):
+    tags: list[str]
+
+
+class ConsentStatus(StrEnum):
+    opted_in = "opted_in"
+    opted_out = "opted_out"
+
+
+class ConsentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    channel_id: uuid.UUID
+    status: ConsentStatus
+    source: str
+    changed_at: datetime
+
+
+class IdentityOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    external_id: str
+    created_at: datetime
+
+
+class ContactDetailOut(ContactListItem):
+    consents: list[ConsentOut]
+    identities: list[IdentityOut]
+
+
+class ContactCreateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: ContactName | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+    language: Language | None = None
+    avatar_url: AvatarUrl | None = None
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="Values of the workspace's attribute definitions."
+    )
+    tags: list[Tag] = Field(default_factory=list, max_length=100)
+    blocked: bool = False
+    owner_user_id: uuid.UUID | None = Field(
+        default=None, description="A member of the workspace who owns this contact."
+    )
+
+
+class ContactUpdateIn(BaseModel):
+    """Only the fields sent change; `null` clears a field. `attributes` is merged key by key
+    (a `null` value removes that key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: ContactName | None = None
+    phone: Phone | None = None
+    email: EmailStr | None = None
+    language: Language | None = None
+    avatar_url: AvatarUrl | None = None
+    attributes: dict[str, Any] | None = None
+    blocked: bool = False
+    owner_user_id: uuid.UUID | None = None
+
+
+class TagsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[Tag] = Field(min_length=1, max_length=100)
+
+
+class ConsentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: ConsentStatus
+    source: Source = Field(description="How the consent was given or withdrawn, e.g. `web_form`.")
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    other_contact_id: uuid.UUID = Field(description="Merged into this contact, then deleted.")
+
+
+class AttributeType(StrEnum):
+    text = "text"
+    number = "number"
+    date = "date"
+    boolean = "boolean"
+    list = "list"
+
+
+Option = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^;|]+$"),
+]
+
+
+class AttributeDefinitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: AttributeKey = Field(
+        description="Lower-case letters, digits and `_`; starts with a letter."
+    )
+    label: ContactName
+    type: AttributeType
+    options: list[Option] = Field(
+        default_factory=list, max_length=200, description="`list` only: the allowed values."
+    )
+
+
+class AttributeDefinitionUpdateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    label: ContactName | None = None
+    type: AttributeType | None = None
+    options: list[Option] | None = Field(default=None, max_length=200)
+
+
+class AttributeDefinitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    key: str
+    label: str
+    type: AttributeType
+    options: list[str]
+    created_at: datetime
+
+
+class RowError(BaseModel):
+    row: int = Field(description="The row in the file; the header is row 1.")
+    column: str | None = None
+    message: str
+
+
+class ImportReport(BaseModel):
+    created: int = 0
+    updated: int = 0
+    failed: int = 0
+    errors: list[RowError] = Field(default_factory=list)

@@ -11,7 +11,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaydesk.db.base import Base, TenantMixin
@@ -74,6 +83,13 @@ class Message(TenantMixin, Base):
         UniqueConstraint("conversation_id", "seq"),
         # The same provider message arriving twice is one message.
         UniqueConstraint("channel_id", "external_id"),
+        # The outbound deliverer's work list: small, because sent messages leave it.
+        Index(
+            "ix_messages_queued",
+            "created_at",
+            sqlite_where=text("status = 'queued'"),
+            postgresql_where=text("status = 'queued'"),
+        ),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(

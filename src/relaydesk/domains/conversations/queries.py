@@ -1,16 +1,148 @@
-"""Reads of conversations and messages."""
+"""Reads of conversations, messages, attachments and teams."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
 from relaydesk.db.pagination import Page, page_of, paginate_desc
 from relaydesk.db.scoped import get_in_workspace_txn
-from relaydesk.domains.conversations.models import Conversation, Message
-from relaydesk.domains.conversations.schemas import ConversationStatus, MessageOut, MessagesPage
+from relaydesk.domains.channels.models import Channel
+from relaydesk.domains.contacts.models import ContactIdentity
+from relaydesk.domains.conversations.models import (
+    Attachment,
+    Conversation,
+    ConversationLabel,
+    ConversationRead,
+    Message,
+    Team,
+    TeamMember,
+)
+from relaydesk.domains.conversations.schemas import (
+    ConversationStatus,
+    ConversationView,
+    MessageOut,
+    MessagesPage,
+    SenderType,
+    TeamMemberOut,
+)
+from relaydesk.domains.workspaces.models import Membership, User
+
+
+def _not_own(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """Messages that `user_id` did not send (unread counts skip the member's own)."""
+    return or_(
+        Message.sender_type != SenderType.user.value,
+        Message.sender_id.is_(None),
+        Message.sender_id != str(user_id),
+    )
+
+
+def _has_unread(user_id: uuid.UUID) -> ColumnElement[bool]:
+    """The outer conversation has a message past the member's cursor that they did not send."""
+    cursor = func.coalesce(
+        select(ConversationRead.last_read_seq)
+        .where(
+            ConversationRead.conversation_id == Conversation.id,
+            ConversationRead.user_id == user_id,
+        )
+        .correlate(Conversation)
+        .scalar_subquery(),
+        0,
+    )
+    return (
+        select(Message.id)
+        .where(Message.conversation_id == Conversation.id, Message.seq > cursor, _not_own(user_id))
+        .correlate(Conversation)
+        .exists()
+    )
+
+
+async def unread_count_txn(
+    s: AsyncSession, conversation_id: uuid.UUID, user_id: uuid.UUID, cursor: int
+) -> int:
+    # A range scan of the (conversation_id, seq) unique index above the cursor.
+    count = await s.scalar(
+        select(func.count())
+        .select_from(Message)
+        .where(Message.conversation_id == conversation_id, Message.seq > cursor, _not_own(user_id))
+    )
+    return int(count or 0)
+
+
+async def _unread_counts_txn(
+    s: AsyncSession, conversation_ids: Sequence[uuid.UUID], user_id: uuid.UUID
+) -> dict[uuid.UUID, int]:
+    """Unread counts of several conversations for one member, in one query."""
+    if not conversation_ids:
+        return {}
+    cursor = func.coalesce(ConversationRead.last_read_seq, 0)
+    rows = await s.execute(
+        select(Message.conversation_id, func.count())
+        .select_from(Message)
+        .outerjoin(
+            ConversationRead,
+            and_(
+                ConversationRead.conversation_id == Message.conversation_id,
+                ConversationRead.user_id == user_id,
+            ),
+        )
+        .where(
+            Message.conversation_id.in_(conversation_ids),
+            Message.seq > cursor,
+            _not_own(user_id),
+        )
+        .group_by(Message.conversation_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def labels_txn(
+    s: AsyncSession, conversation_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, list[str]] = {}
+    if not conversation_ids:
+        return found
+    rows = await s.execute(
+        select(ConversationLabel.conversation_id, ConversationLabel.label)
+        .where(ConversationLabel.conversation_id.in_(conversation_ids))
+        .order_by(ConversationLabel.label)
+    )
+    for conversation_id, label in rows:
+        found.setdefault(conversation_id, []).append(label)
+    return found
+
+
+async def _views_txn(
+    s: AsyncSession, rows: Sequence[Conversation], user_id: uuid.UUID | None
+) -> list[ConversationView]:
+    ids = [c.id for c in rows]
+    labels = await labels_txn(s, ids)
+    unread = await _unread_counts_txn(s, ids, user_id) if user_id else {}
+    views = []
+    for conversation in rows:
+        view = ConversationView.model_validate(conversation)
+        view.labels = labels.get(conversation.id, [])
+        view.unread_count = unread.get(conversation.id, 0) if user_id else None
+        views.append(view)
+    return views
+
+
+@dataclass(frozen=True)
+class ConversationFilters:
+    status: ConversationStatus | None = None
+    channel_id: uuid.UUID | None = None
+    assignee_user_id: uuid.UUID | None = None
+    team_id: uuid.UUID | None = None
+    label: str | None = None
+    unassigned: bool = False
+    mine: bool = False
+    unread: bool = False
 
 
 async def list_conversations(
@@ -18,32 +150,50 @@ async def list_conversations(
     workspace_id: uuid.UUID,
     cursor: str | None,
     limit: int,
-    *,
-    status: ConversationStatus | None = None,
-    channel_id: uuid.UUID | None = None,
-    assignee_user_id: uuid.UUID | None = None,
-) -> Page[Conversation]:
-    """Newest activity first."""
+    filters: ConversationFilters,
+    user_id: uuid.UUID | None = None,
+) -> Page[ConversationView]:
+    """Newest activity first, with the caller's unread count; `mine` and `unread` need
+    `user_id`. Three queries per page, whatever its size."""
+    f = filters
     stmt = select(Conversation).where(Conversation.workspace_id == workspace_id)
-    if status is not None:
-        stmt = stmt.where(Conversation.status == status.value)
-    if channel_id is not None:
-        stmt = stmt.where(Conversation.channel_id == channel_id)
-    if assignee_user_id is not None:
-        stmt = stmt.where(Conversation.assignee_user_id == assignee_user_id)
+    if f.status is not None:
+        stmt = stmt.where(Conversation.status == f.status.value)
+    if f.channel_id is not None:
+        stmt = stmt.where(Conversation.channel_id == f.channel_id)
+    if f.assignee_user_id is not None:
+        stmt = stmt.where(Conversation.assignee_user_id == f.assignee_user_id)
+    if f.team_id is not None:
+        stmt = stmt.where(Conversation.team_id == f.team_id)
+    if f.unassigned:
+        stmt = stmt.where(Conversation.assignee_user_id.is_(None))
+    if f.mine and user_id is not None:
+        stmt = stmt.where(Conversation.assignee_user_id == user_id)
+    if f.label is not None:
+        stmt = stmt.where(
+            exists().where(
+                ConversationLabel.conversation_id == Conversation.id,
+                ConversationLabel.label == f.label,
+            )
+        )
+    if f.unread and user_id is not None:
+        stmt = stmt.where(_has_unread(user_id))
     stmt = paginate_desc(stmt, [Conversation.last_activity_at, Conversation.id], cursor, limit)
     async with db.read("list_conversations") as s:
         rows = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.last_activity_at, r.id))
+        page = page_of(rows, limit, lambda r: (r.last_activity_at, r.id))
+        views = await _views_txn(s, page.items, user_id)
+    return Page(items=views, next_cursor=page.next_cursor)
 
 
 async def get_conversation(
-    db: Database, workspace_id: uuid.UUID, conversation_id: uuid.UUID
-) -> Conversation:
+    db: Database, workspace_id: uuid.UUID, conversation_id: uuid.UUID, user_id: uuid.UUID | None
+) -> ConversationView:
     async with db.read("get_conversation") as s:
-        return await get_in_workspace_txn(
+        conversation = await get_in_workspace_txn(
             s, Conversation, workspace_id, conversation_id, "conversation"
         )
+        return (await _views_txn(s, [conversation], user_id))[0]
 
 
 async def messages_by_seq(
@@ -54,12 +204,39 @@ async def messages_by_seq(
     after_seq: int | None,
     before_seq: int | None,
     limit: int,
+    around_seq: int | None = None,
 ) -> MessagesPage:
-    """A page of messages in seq order: after `after_seq`, or before `before_seq` (the
-    newest page when neither is given). Clients catch up by asking after their last seq."""
+    """A page of messages in seq order: after `after_seq`, before `before_seq`, or centred on
+    `around_seq` (the newest page when none is given). Clients catch up by asking after their
+    last seq."""
     async with db.read("messages_by_seq") as s:
         await get_in_workspace_txn(s, Conversation, workspace_id, conversation_id, "conversation")
-        stmt = select(Message).where(Message.conversation_id == conversation_id)
+        base = select(Message).where(Message.conversation_id == conversation_id)
+        if around_seq is not None:
+            older = (limit - 1) // 2
+            before = list(
+                (
+                    await s.scalars(
+                        base.where(Message.seq < around_seq)
+                        .order_by(Message.seq.desc())
+                        .limit(older + 1)
+                    )
+                ).all()
+            )
+            newer = limit - min(len(before), older)
+            after = list(
+                (
+                    await s.scalars(
+                        base.where(Message.seq >= around_seq).order_by(Message.seq).limit(newer + 1)
+                    )
+                ).all()
+            )
+            has_more = len(before) > older or len(after) > newer
+            rows = list(reversed(before[:older])) + after[:newer]
+            return MessagesPage(
+                items=[MessageOut.model_validate(m) for m in rows], has_more=has_more
+            )
+        stmt = base
         if after_seq is not None:
             stmt = stmt.where(Message.seq > after_seq).order_by(Message.seq).limit(limit + 1)
         else:
@@ -72,3 +249,119 @@ async def messages_by_seq(
     if after_seq is None:
         rows.reverse()
     return MessagesPage(items=[MessageOut.model_validate(m) for m in rows], has_more=has_more)
+
+
+async def get_attachment(
+    db: Database, workspace_id: uuid.UUID, attachment_id: uuid.UUID
+) -> Attachment:
+    async with db.read("get_attachment") as s:
+        return await get_in_workspace_txn(s, Attachment, workspace_id, attachment_id, "attachment")
+
+
+async def get_team(db: Database, workspace_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+    async with db.read("get_team") as s:
+        return await get_in_workspace_txn(s, Team, workspace_id, team_id, "team")
+
+
+async def list_teams(db: Database, workspace_id: uuid.UUID) -> list[Team]:
+    """By name; a workspace has a handful of teams, so the list is not paginated."""
+    async with db.read("list_teams") as s:
+        rows = await s.scalars(
+            select(Team).where(Team.workspace_id == workspace_id).order_by(Team.name)
+        )
+        return list(rows.all())
+
+
+async def team_members(
+    db: Database, workspace_id: uuid.UUID, team_id: uuid.UUID
+) -> list[TeamMemberOut]:
+    """Members of the team who still belong to the workspace, by name."""
+    async with db.read("team_members") as s:
+        await get_in_workspace_txn(s, Team, workspace_id, team_id, "team")
+        rows = await s.execute(
+            select(User.id, User.name, User.email)
+            .join(TeamMember, TeamMember.user_id == User.id)
+            .join(
+                Membership,
+                and_(Membership.user_id == User.id, Membership.workspace_id == workspace_id),
+            )
+            .where(TeamMember.team_id == team_id)
+            .order_by(User.name, User.id)
+        )
+        return [TeamMemberOut(user_id=r[0], name=r[1], email=r[2]) for r in rows]
+
+
+@dataclass(frozen=True)
+class QueuedOutbound:
+    message_id: uuid.UUID
+    workspace_id: uuid.UUID
+    conversation_id: uuid.UUID
+
+
+async def queued_api_outbound(db: Database, limit: int = 500) -> list[QueuedOutbound]:
+    """Queued outbound messages of enabled API channels that have an outbound URL: the
+    oldest of each conversation only, so one conversation's messages leave in seq order."""
+    async with db.read("queued_api_outbound") as s:
+        rows = await s.execute(
+            select(Message.id, Message.workspace_id, Message.conversation_id)
+            .join(Channel, Channel.id == Message.channel_id)
+            .where(
+                Message.status == "queued",
+                Message.direction == "out",
+                Channel.type == "api",
+                Channel.enabled.is_(True),
+                Channel.outbound_url.is_not(None),
+            )
+            .order_by(Message.created_at, Message.seq)
+            .limit(limit)
+        )
+        heads: dict[uuid.UUID, QueuedOutbound] = {}
+        for message_id, workspace_id, conversation_id in rows:
+            heads.setdefault(
+                conversation_id, QueuedOutbound(message_id, workspace_id, conversation_id)
+            )
+    return list(heads.values())
+
+
+@dataclass(frozen=True)
+class OutboundDelivery:
+    """Everything one outbound post needs, read in one transaction."""
+
+    message: MessageOut
+    channel_id: uuid.UUID
+    outbound_url: str | None
+    enabled: bool
+    contact_external_id: str | None
+
+
+async def outbound_delivery(
+    db: Database, workspace_id: uuid.UUID, message_id: uuid.UUID
+) -> OutboundDelivery | None:
+    async with db.read("outbound_delivery") as s:
+        row = (
+            await s.execute(
+                select(Message, Channel.outbound_url, Channel.enabled, Conversation.contact_id)
+                .join(Channel, Channel.id == Message.channel_id)
+                .join(Conversation, Conversation.id == Message.conversation_id)
+                .where(Message.workspace_id == workspace_id, Message.id == message_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        message, url, enabled, contact_id = row
+        external_id = await s.scalar(
+            select(ContactIdentity.external_id)
+            .where(
+                ContactIdentity.contact_id == contact_id,
+                ContactIdentity.channel_id == message.channel_id,
+            )
+            .order_by(ContactIdentity.created_at)
+            .limit(1)
+        )
+    return OutboundDelivery(
+        message=MessageOut.model_validate(message),
+        channel_id=message.channel_id,
+        outbound_url=url,
+        enabled=enabled,
+        contact_external_id=external_id,
+    )

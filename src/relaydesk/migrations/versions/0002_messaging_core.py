@@ -408,6 +408,14 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("conversation_id", "seq", name=op.f("uq_messages_conversation_id_seq")),
     )
+    op.create_index(
+        "ix_messages_queued",
+        "messages",
+        ["created_at"],
+        unique=False,
+        sqlite_where=sa.text("status = 'queued'"),
+        postgresql_where=sa.text("status = 'queued'"),
+    )
     op.create_table(
         "attachments",
         sa.Column("message_id", sa.Uuid(), nullable=True),
@@ -445,6 +453,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_attachments_message_id"))
 
     op.drop_table("attachments")
+    op.drop_index(
+        "ix_messages_queued",
+        table_name="messages",
+        sqlite_where=sa.text("status = 'queued'"),
+        postgresql_where=sa.text("status = 'queued'"),
+    )
     op.drop_table("messages")
     with op.batch_alter_table("conversation_reads", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conversation_reads_user_id"))

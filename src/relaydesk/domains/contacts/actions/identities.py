@@ -1,4 +1,4 @@
-"""The only writers of contacts and their identities."""
+"""Identities: who a contact is on each channel account; resolved as messages arrive."""
 
 from __future__ import annotations
 

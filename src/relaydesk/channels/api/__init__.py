@@ -1,0 +1,1 @@
+"""The API channel: integrations post inbound messages and receive outbound ones."""

@@ -1,0 +1,234 @@
+"""Contacts created by hand, their fields, tags and consent per channel account."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.db import Database
+from relaydesk.db.base import utcnow
+from relaydesk.db.scoped import get_in_workspace_txn
+from relaydesk.domains.actor import Actor
+from relaydesk.domains.audit.actions import record_txn
+from relaydesk.domains.channels.models import Channel
+from relaydesk.domains.contacts.attributes import AttributeValueError, check_values
+from relaydesk.domains.contacts.error_codes import ContactError
+from relaydesk.domains.contacts.models import Contact, ContactConsent, ContactTag
+from relaydesk.domains.contacts.queries import definitions_txn
+from relaydesk.domains.contacts.schemas import (
+    ConsentIn,
+    ContactCreateIn,
+    ContactOut,
+    ContactUpdateIn,
+)
+from relaydesk.domains.workspaces.access import require_txn
+from relaydesk.domains.workspaces.models import Membership
+from relaydesk.domains.workspaces.roles import Permission
+from relaydesk.errors import AppError
+from relaydesk.events.outbox import emit_txn
+from relaydesk.events.schemas import ContactCreated, ContactDeleted, ContactUpdated
+
+# Writing contacts is agents' work, like answering conversations.
+WRITE = Permission.conversations_write
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut.model_validate(contact)
+
+
+async def check_owner_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, owner_user_id: uuid.UUID | None
+) -> None:
+    if owner_user_id is None:
+        return
+    member = await s.scalar(
+        select(Membership.user_id).where(
+            Membership.workspace_id == workspace_id, Membership.user_id == owner_user_id
+        )
+    )
+    if member is None:
+        raise AppError(
+            ContactError.OWNER_NOT_MEMBER,
+            f"owner_user_id: {owner_user_id} is not a member of this workspace",
+        )
+
+
+async def check_attributes_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    if not values:
+        return {}
+    try:
+        return check_values(await definitions_txn(s, workspace_id, share_lock=True), values)
+    except AttributeValueError as exc:
+        raise exc.to_error() from None
+
+
+async def lock_contact_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact_id: uuid.UUID
+) -> Contact:
+    return await get_in_workspace_txn(s, Contact, workspace_id, contact_id, "contact", lock=True)
+
+
+async def do_add_tags_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact_id: uuid.UUID, tags: Iterable[str]
+) -> bool:
+    """Add the tags the contact lacks (the caller holds its lock); True when any was new."""
+    wanted = list(dict.fromkeys(tags))
+    if not wanted:
+        return False
+    have = set(
+        await s.scalars(
+            select(ContactTag.tag).where(
+                ContactTag.contact_id == contact_id, ContactTag.tag.in_(wanted)
+            )
+        )
+    )
+    new = [t for t in wanted if t not in have]
+    s.add_all(ContactTag(contact_id=contact_id, tag=t, workspace_id=workspace_id) for t in new)
+    return bool(new)
+
+
+async def create_contact(
+    db: Database, actor: Actor, workspace_id: uuid.UUID, body: ContactCreateIn
+) -> Contact:
+    now = utcnow()
+    async with db.write("create_contact") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        attributes = await check_attributes_txn(s, workspace_id, body.attributes)
+        await check_owner_txn(s, workspace_id, body.owner_user_id)
+        contact = Contact(
+            id=uuid.uuid4(),
+            workspace_id=workspace_id,
+            name=body.name,
+            phone=body.phone,
+            email=str(body.email) if body.email else None,
+            language=body.language,
+            avatar_url=str(body.avatar_url) if body.avatar_url else None,
+            attributes=attributes,
+            blocked=body.blocked,
+            owner_user_id=body.owner_user_id,
+            created_at=now,
+        )
+        s.add(contact)
+        await s.flush()
+        await do_add_tags_txn(s, workspace_id, contact.id, body.tags)
+        emit_txn(s, actor, workspace_id, ContactCreated(contact=contact_out(contact)))
+    return contact
+
+
+_PLAIN_FIELDS = ("name", "phone", "language", "blocked")
+
+
+async def update_contact(
+    db: Database,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    body: ContactUpdateIn,
+) -> Contact:
+    sent = body.model_fields_set
+    async with db.write("update_contact") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        contact = await lock_contact_txn(s, workspace_id, contact_id)
+        for name in _PLAIN_FIELDS:
+            if name in sent:
+                setattr(contact, name, getattr(body, name))
+        if "email" in sent:
+            contact.email = str(body.email) if body.email else None
+        if "avatar_url" in sent:
+            contact.avatar_url = str(body.avatar_url) if body.avatar_url else None
+        if "owner_user_id" in sent:
+            await check_owner_txn(s, workspace_id, body.owner_user_id)
+            contact.owner_user_id = body.owner_user_id
+        if body.attributes:
+            removed = {k for k, v in body.attributes.items() if v is None}
+            changed = await check_attributes_txn(
+                s, workspace_id, {k: v for k, v in body.attributes.items() if v is not None}
+            )
+            kept = {k: v for k, v in contact.attributes.items() if k not in removed}
+            # A new dict: the JSON column only notices assignment, not mutation.
+            contact.attributes = {**kept, **changed}
+        await s.flush()
+        emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+    return contact
+
+
+async def delete_contact(
+    db: Database, actor: Actor, workspace_id: uuid.UUID, contact_id: uuid.UUID
+) -> None:
+    """Delete the contact with its identities, tags, consents and conversations."""
+    async with db.write("delete_contact") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        contact = await lock_contact_txn(s, workspace_id, contact_id)
+        record_txn(
+            s,
+            actor,
+            "contact.deleted",
+            workspace_id=workspace_id,
+            target_type="contact",
+            target_id=contact.id,
+            data={"name": contact.name, "email": contact.email, "phone": contact.phone},
+        )
+        emit_txn(s, actor, workspace_id, ContactDeleted(contact_id=contact.id))
+        await s.execute(delete(Contact).where(Contact.id == contact.id))
+
+
+async def add_tags(
+    db: Database, actor: Actor, workspace_id: uuid.UUID, contact_id: uuid.UUID, tags: list[str]
+) -> None:
+    async with db.write("add_contact_tags") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        contact = await lock_contact_txn(s, workspace_id, contact_id)
+        if await do_add_tags_txn(s, workspace_id, contact.id, tags):
+            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+
+
+async def remove_tag(
+    db: Database, actor: Actor, workspace_id: uuid.UUID, contact_id: uuid.UUID, tag: str
+) -> None:
+    """Idempotent: removing a tag the contact does not have changes nothing."""
+    async with db.write("remove_contact_tag") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        contact = await lock_contact_txn(s, workspace_id, contact_id)
+        removed = await s.scalars(
+            delete(ContactTag)
+            .where(ContactTag.contact_id == contact.id, ContactTag.tag == tag)
+            .returning(ContactTag.tag)
+        )
+        if removed.first() is not None:
+            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+
+
+async def set_consent(
+    db: Database,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    body: ConsentIn,
+) -> ContactConsent:
+    """Record opt-in or opt-out on one channel account; the same status again is a no-op."""
+    now = utcnow()
+    async with db.write("set_contact_consent") as s:
+        await require_txn(s, actor, workspace_id, WRITE)
+        contact = await lock_contact_txn(s, workspace_id, contact_id)
+        await get_in_workspace_txn(s, Channel, workspace_id, channel_id, "channel")
+        consent = await s.get(ContactConsent, (contact.id, channel_id))
+        if consent is not None and consent.status == body.status.value:
+            return consent
+        if consent is None:
+            consent = ContactConsent(
+                contact_id=contact.id, channel_id=channel_id, workspace_id=workspace_id
+            )
+            s.add(consent)
+        consent.status = body.status.value
+        consent.source = body.source
+        consent.changed_at = now
+        await s.flush()
+        emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+    return consent

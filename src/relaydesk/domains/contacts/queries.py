@@ -1,0 +1,138 @@
+"""Reads of the contacts domain. Every read takes the workspace id first."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.db import Database
+from relaydesk.db.pagination import Page, page_of, paginate_desc
+from relaydesk.db.scoped import get_in_workspace_txn
+from relaydesk.domains.contacts.attributes import Definition, definitions_of
+from relaydesk.domains.contacts.filters import ContactFilters, conditions
+from relaydesk.domains.contacts.models import (
+    AttributeDefinition,
+    Contact,
+    ContactConsent,
+    ContactIdentity,
+    ContactTag,
+)
+from relaydesk.domains.contacts.schemas import (
+    ConsentOut,
+    ContactDetailOut,
+    ContactListItem,
+    ContactOut,
+    IdentityOut,
+)
+
+
+def dialect_of(s: AsyncSession) -> str:
+    return s.get_bind().dialect.name
+
+
+async def definitions_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, *, share_lock: bool = False
+) -> dict[str, Definition]:
+    """The workspace's attribute definitions by key. Writers of values take them with a
+    share lock, so a definition cannot change type while values checked against it land."""
+    stmt = select(AttributeDefinition).where(AttributeDefinition.workspace_id == workspace_id)
+    if share_lock:
+        stmt = stmt.with_for_update(read=True)
+    return definitions_of(await s.scalars(stmt))
+
+
+async def tags_of_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """Tags of many contacts in one query (sorted per contact)."""
+    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
+    if not contact_ids:
+        return tags
+    rows = await s.execute(
+        select(ContactTag.contact_id, ContactTag.tag)
+        .where(ContactTag.workspace_id == workspace_id, ContactTag.contact_id.in_(contact_ids))
+        .order_by(ContactTag.tag)
+    )
+    for contact_id, tag in rows:
+        tags[contact_id].append(tag)
+    return tags
+
+
+async def page_txn(
+    s: AsyncSession,
+    workspace_id: uuid.UUID,
+    filters: ContactFilters,
+    cursor: str | None,
+    limit: int,
+    definitions: dict[str, Definition] | None = None,
+) -> Page[ContactListItem]:
+    """Newest first, keyset-paginated on (created_at, id)."""
+    if definitions is None:
+        definitions = await definitions_txn(s, workspace_id) if filters.needs_definitions else {}
+    stmt = paginate_desc(
+        select(Contact).where(*conditions(filters, workspace_id, definitions, dialect_of(s))),
+        [Contact.created_at, Contact.id],
+        cursor,
+        limit,
+    )
+    rows = (await s.scalars(stmt)).all()
+    page = page_of(rows, limit, lambda r: (r.created_at, r.id))
+    tags = await tags_of_txn(s, workspace_id, [c.id for c in page.items])
+    items = [
+        ContactListItem(**ContactOut.model_validate(c).model_dump(), tags=tags.get(c.id, []))
+        for c in page.items
+    ]
+    return Page(items=items, next_cursor=page.next_cursor)
+
+
+async def list_contacts(
+    db: Database, workspace_id: uuid.UUID, filters: ContactFilters, cursor: str | None, limit: int
+) -> Page[ContactListItem]:
+    async with db.read("list_contacts") as s:
+        return await page_txn(s, workspace_id, filters, cursor, limit)
+
+
+async def detail_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact: Contact
+) -> ContactDetailOut:
+    tags = await tags_of_txn(s, workspace_id, [contact.id])
+    consents = await s.scalars(
+        select(ContactConsent)
+        .where(ContactConsent.contact_id == contact.id)
+        .order_by(ContactConsent.changed_at)
+    )
+    identities = await s.scalars(
+        select(ContactIdentity)
+        .where(ContactIdentity.contact_id == contact.id)
+        .order_by(ContactIdentity.created_at, ContactIdentity.id)
+    )
+    return ContactDetailOut(
+        **ContactOut.model_validate(contact).model_dump(),
+        tags=tags.get(contact.id, []),
+        consents=[ConsentOut.model_validate(c) for c in consents],
+        identities=[IdentityOut.model_validate(i) for i in identities],
+    )
+
+
+async def get_contact(
+    db: Database, workspace_id: uuid.UUID, contact_id: uuid.UUID
+) -> ContactDetailOut:
+    """The contact with its tags, consents and identities."""
+    async with db.read("get_contact") as s:
+        contact = await get_in_workspace_txn(s, Contact, workspace_id, contact_id, "contact")
+        return await detail_txn(s, workspace_id, contact)
+
+
+async def list_definitions(db: Database, workspace_id: uuid.UUID) -> list[AttributeDefinition]:
+    """Every attribute definition of the workspace, by key (a workspace has few)."""
+    async with db.read("list_attribute_definitions") as s:
+        rows = await s.scalars(
+            select(AttributeDefinition)
+            .where(AttributeDefinition.workspace_id == workspace_id)
+            .order_by(AttributeDefinition.key)
+        )
+        return list(rows)

@@ -1,0 +1,42 @@
+"""Helpers shared by the conversation writers."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.domains.actor import Actor
+from relaydesk.domains.conversations.models import Conversation, ConversationLabel
+from relaydesk.domains.conversations.schemas import ConversationOut
+from relaydesk.events.outbox import emit_txn
+from relaydesk.events.schemas import ConversationUpdated
+
+PREVIEW_LENGTH = 200
+# Set on a write session that queued an outbound message, so deliverers wake after commit.
+OUTBOUND_QUEUED = "relaydesk_outbound_queued"
+
+
+async def conversation_out_txn(s: AsyncSession, conversation: Conversation) -> ConversationOut:
+    out = ConversationOut.model_validate(conversation)
+    out.labels = list(
+        (
+            await s.scalars(
+                select(ConversationLabel.label)
+                .where(ConversationLabel.conversation_id == conversation.id)
+                .order_by(ConversationLabel.label)
+            )
+        ).all()
+    )
+    return out
+
+
+async def emit_conversation_updated_txn(
+    s: AsyncSession, actor: Actor, conversation: Conversation
+) -> None:
+    await s.flush()
+    out = await conversation_out_txn(s, conversation)
+    emit_txn(s, actor, conversation.workspace_id, ConversationUpdated(conversation=out))
+
+
+def preview_of(text: str | None, kind: str) -> str:
+    return (text or kind)[:PREVIEW_LENGTH]

@@ -1,0 +1,135 @@
+"""Delivery statuses of outbound messages: forward only, one writer for every channel.
+
+queued → sent → delivered → read, and failed is terminal. A late report never moves a
+message back (a `delivered` arriving after `read` changes nothing), and a failure after the
+message was delivered is ignored: the recipient already has it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.db import Database
+from relaydesk.db.scoped import get_in_workspace_txn
+from relaydesk.domains.actor import Actor
+from relaydesk.domains.conversations.error_codes import MessageError
+from relaydesk.domains.conversations.models import Message
+from relaydesk.domains.conversations.schemas import MessageStatus, StatusReportIn
+from relaydesk.domains.workspaces.access import require_txn
+from relaydesk.domains.workspaces.roles import Permission
+from relaydesk.errors import AppError, not_found
+from relaydesk.events.outbox import emit_txn
+from relaydesk.events.schemas import MessageStatusChanged
+
+_RANK = {
+    MessageStatus.queued: 0,
+    MessageStatus.sent: 1,
+    MessageStatus.delivered: 2,
+    MessageStatus.read: 3,
+}
+
+
+def moves_forward(current: MessageStatus, new: MessageStatus) -> bool:
+    if current is MessageStatus.failed:
+        return False
+    if new is MessageStatus.failed:
+        return _RANK[current] < _RANK[MessageStatus.delivered]
+    return _RANK[new] > _RANK[current]
+
+
+def do_apply_status_txn(
+    s: AsyncSession,
+    actor: Actor,
+    message: Message,
+    status: MessageStatus,
+    error: dict[str, Any] | None = None,
+) -> bool:
+    """Move `message` (locked by the caller) to `status` if that is forward; True if it moved.
+    Every channel reports through here."""
+    if message.status is None:
+        raise AppError(MessageError.NO_STATUS)
+    if not moves_forward(MessageStatus(message.status), status):
+        return False
+    message.status = status.value
+    if status is MessageStatus.failed:
+        message.error = error or {"code": "failed"}
+    emit_txn(
+        s,
+        actor,
+        message.workspace_id,
+        MessageStatusChanged(
+            conversation_id=message.conversation_id,
+            message_id=message.id,
+            seq=message.seq,
+            status=status,
+            error=message.error if status is MessageStatus.failed else None,
+        ),
+    )
+    return True
+
+
+async def report_status(
+    db: Database,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    body: StatusReportIn,
+) -> Message:
+    """A channel integration's status report on one of its outbound messages."""
+    async with db.write("report_status") as s:
+        await require_txn(s, actor, workspace_id, Permission.conversations_write)
+        if body.message_id is not None:
+            message = await get_in_workspace_txn(
+                s, Message, workspace_id, body.message_id, "message", lock=True
+            )
+        else:
+            found = await s.scalar(
+                select(Message)
+                .where(
+                    Message.workspace_id == workspace_id,
+                    Message.channel_id == channel_id,
+                    Message.external_id == body.external_id,
+                )
+                .with_for_update()
+            )
+            if found is None:
+                raise not_found("message")
+            message = found
+        if message.channel_id != channel_id:
+            raise not_found("message")
+        do_apply_status_txn(s, actor, message, MessageStatus(body.status.value), body.error)
+        return message
+
+
+async def record_delivery(
+    db: Database,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    message_id: uuid.UUID,
+    status: MessageStatus,
+    *,
+    error: dict[str, Any] | None = None,
+    external_id: str | None = None,
+) -> bool:
+    """A deliverer's outcome: sent (with the channel's id for the message) or failed."""
+    async with db.write("record_delivery") as s:
+        message = await s.scalar(
+            select(Message)
+            .where(Message.workspace_id == workspace_id, Message.id == message_id)
+            .with_for_update()
+        )
+        if message is None:
+            return False  # deleted with its conversation meanwhile
+        if external_id and message.external_id is None:
+            taken = await s.scalar(
+                select(Message.id).where(
+                    Message.channel_id == message.channel_id, Message.external_id == external_id
+                )
+            )
+            if taken is None:
+                message.external_id = external_id
+        return do_apply_status_txn(s, actor, message, status, error)

@@ -1,0 +1,57 @@
+"""A published event: an outbox row with its position, as the hub and the bus carry it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from relaydesk.events.models import OutboxEvent
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedEvent:
+    position: int
+    workspace_id: uuid.UUID
+    type: str
+    payload: dict[str, Any]
+    actor_type: str
+    actor_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of_row(cls, row: OutboxEvent) -> PublishedEvent:
+        assert row.position is not None
+        return cls(
+            position=row.position,
+            workspace_id=row.workspace_id,
+            type=row.type,
+            payload=row.payload,
+            actor_type=row.actor_type,
+            actor_id=row.actor_id,
+            created_at=row.created_at,
+        )
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "position": self.position,
+            "workspace_id": str(self.workspace_id),
+            "type": self.type,
+            "payload": self.payload,
+            "actor_type": self.actor_type,
+            "actor_id": self.actor_id,
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> PublishedEvent:
+        return cls(
+            position=int(data["position"]),
+            workspace_id=uuid.UUID(data["workspace_id"]),
+            type=str(data["type"]),
+            payload=dict(data["payload"]),
+            actor_type=str(data["actor_type"]),
+            actor_id=data["actor_id"],
+            created_at=datetime.fromisoformat(data["created_at"]),
+        )

@@ -1,0 +1,266 @@
+"""The WebSocket gateway: authenticate, then read client frames and write server frames.
+
+Three tasks per connection: the reader (client frames, with the idle timeout), the writer
+(the send queue, plus a `ping` every heartbeat interval) and a watcher for a close the
+server decided on (a slow consumer). The first to finish ends the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from relaydesk.api.deps import Principal
+from relaydesk.db.database import shielded
+from relaydesk.db.scoped import get_in_workspace
+from relaydesk.domains.conversations.models import Conversation
+from relaydesk.domains.workspaces.roles import Permission
+from relaydesk.errors import AppError, CommonError
+from relaydesk.realtime import catchup, frames
+from relaydesk.realtime.auth import authenticate, workspace_access
+from relaydesk.realtime.connection import Connection, ConnectionClosedError
+from relaydesk.realtime.delivery import OutFrame
+from relaydesk.realtime.error_codes import RealtimeError
+from relaydesk.realtime.frames import CloseCode
+from relaydesk.realtime.runtime import Realtime
+
+log = logging.getLogger(__name__)
+
+_MAX_FRAME_CHARS = 64 * 1024
+_VERIFIED_LIMIT = 1000
+
+
+class _CloseError(Exception):
+    def __init__(self, code: CloseCode, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def serve(websocket: WebSocket, realtime: Realtime, token: str | None) -> None:
+    await websocket.accept()
+    try:
+        principal = await _authenticate(websocket, realtime, token)
+    except _CloseError as closing:
+        await _close(websocket, closing.code, closing.reason)
+        return
+    except WebSocketDisconnect:
+        return
+    connection = Connection(principal, realtime.settings.realtime_send_queue)
+    session = _Session(websocket, realtime, connection)
+    await session.run()
+
+
+async def _authenticate(websocket: WebSocket, realtime: Realtime, token: str | None) -> Principal:
+    ref: Any = None
+    if token is None:
+        text = await _receive(websocket, realtime.settings.realtime_idle_timeout_seconds)
+        if text is None:
+            raise _CloseError(CloseCode.IDLE_TIMEOUT, RealtimeError.IDLE_TIMEOUT.code)
+        try:
+            frame = frames.CLIENT_FRAME.validate_json(text)
+        except ValidationError:
+            frame = None
+        if not isinstance(frame, frames.Hello):
+            await websocket.send_text(
+                frames.error(CommonError.UNAUTHENTICATED, "Send a hello frame with a token first")
+            )
+            raise _CloseError(CloseCode.UNAUTHENTICATED, CommonError.UNAUTHENTICATED.code)
+        token, ref = frame.token, frame.id
+    try:
+        return await authenticate(websocket, realtime.db, realtime.settings, token)
+    except AppError as exc:
+        await websocket.send_text(frames.error_of(exc, ref))
+        raise _CloseError(CloseCode.UNAUTHENTICATED, exc.code.code) from None
+
+
+async def _receive(websocket: WebSocket, idle_seconds: float) -> str | None:
+    """The next text frame; None after `idle_seconds`; raises WebSocketDisconnect."""
+    try:
+        message = await asyncio.wait_for(websocket.receive(), idle_seconds)
+    except TimeoutError:
+        return None
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        return ""  # a binary frame: answered as malformed
+    return str(text)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+        await websocket.close(code, reason)
+
+
+class _Session:
+    def __init__(self, websocket: WebSocket, realtime: Realtime, connection: Connection) -> None:
+        self.websocket = websocket
+        self.realtime = realtime
+        self.connection = connection
+        self.settings = realtime.settings
+        # Conversations already checked for typing frames, so keystrokes cost no query.
+        self._verified: set[tuple[uuid.UUID, uuid.UUID]] = set()
+
+    async def run(self) -> None:
+        connection = self.connection
+        principal = connection.principal
+        connection.send_nowait(
+            OutFrame(
+                "welcome",
+                frames.dump(
+                    "welcome",
+                    connection_id=connection.id,
+                    user_id=str(connection.user_id) if connection.user_id else None,
+                    actor={"type": principal.actor.type.value, "id": str(principal.actor.id)},
+                    position=self.realtime.hub.position,
+                    heartbeat_seconds=self.settings.realtime_heartbeat_seconds,
+                    idle_timeout_seconds=self.settings.realtime_idle_timeout_seconds,
+                ),
+            )
+        )
+        tasks = [
+            asyncio.create_task(self._read()),
+            asyncio.create_task(self._write()),
+            asyncio.create_task(connection.closed.wait()),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self.realtime.hub.remove_connection(connection)
+        await _close(self.websocket, connection.close_code, connection.close_reason)
+
+    async def _write(self) -> None:
+        heartbeat = self.settings.realtime_heartbeat_seconds
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + heartbeat
+        try:
+            while True:
+                frame = await self.connection.next_frame(max(0.0, next_ping - loop.time()))
+                if frame is not None:
+                    await self.websocket.send_text(frame.text)
+                if loop.time() >= next_ping:
+                    await self.websocket.send_text(frames.dump("ping"))
+                    next_ping = loop.time() + heartbeat
+        except (ConnectionClosedError, WebSocketDisconnect, RuntimeError, OSError):
+            return
+
+    async def _read(self) -> None:
+        idle = self.settings.realtime_idle_timeout_seconds
+        try:
+            while True:
+                text = await _receive(self.websocket, idle)
+                if text is None:
+                    self.connection.close(CloseCode.IDLE_TIMEOUT, RealtimeError.IDLE_TIMEOUT.code)
+                    return
+                await self._handle(text)
+        except (WebSocketDisconnect, ConnectionClosedError, RuntimeError):
+            self.connection.close(CloseCode.NORMAL, "")
+
+    async def _handle(self, text: str) -> None:
+        ref: Any = None
+        try:
+            if len(text) > _MAX_FRAME_CHARS:
+                raise AppError(CommonError.PAYLOAD_TOO_LARGE, "A frame holds at most 64 KiB")
+            raw = _parse(text)
+            ref = raw.get("id") if isinstance(raw.get("id"), str | int) else None
+            if raw.get("v", frames.VERSION) != frames.VERSION:
+                raise AppError(
+                    RealtimeError.UNSUPPORTED_VERSION, f"This server speaks v{frames.VERSION}"
+                )
+            try:
+                frame = frames.CLIENT_FRAME.validate_python(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "frame"
+                raise AppError(CommonError.VALIDATION_FAILED, f"{where}: {first['msg']}") from None
+            await self._dispatch(frame)
+        except AppError as exc:
+            self.connection.send_nowait(OutFrame("error", frames.error_of(exc, ref)))
+        except (ConnectionClosedError, WebSocketDisconnect):
+            raise
+        except Exception:
+            log.exception("realtime frame failed")
+            self.connection.send_nowait(OutFrame("error", frames.error(CommonError.INTERNAL)))
+
+    async def _dispatch(self, frame: frames.ClientFrame) -> None:
+        connection = self.connection
+        if isinstance(frame, frames.Ping):
+            connection.send_nowait(OutFrame("pong", frames.dump("pong", ref=frame.id)))
+        elif isinstance(frame, frames.Pong):
+            pass  # receiving it was the point: the idle timer restarts
+        elif isinstance(frame, frames.Hello):
+            raise AppError(RealtimeError.ALREADY_AUTHENTICATED)
+        elif isinstance(frame, frames.Subscribe):
+            access = await shielded(
+                workspace_access(self.realtime.db, connection.principal, frame.workspace_id)
+            )
+            await catchup.subscribe(
+                self.realtime, connection, access, frame.conversation_ids, frame.after, frame.id
+            )
+        elif isinstance(frame, frames.Unsubscribe):
+            if not catchup.unsubscribe(self.realtime, connection, frame.workspace_id):
+                raise AppError(RealtimeError.NOT_SUBSCRIBED)
+            self._ack(frame.id)
+        elif isinstance(frame, frames.Typing):
+            await self._typing(frame)
+            self._ack(frame.id)
+
+    def _ack(self, ref: Any) -> None:
+        if ref is not None:
+            self.connection.send_nowait(OutFrame("ack", frames.dump("ack", ref=ref)))
+
+    async def _typing(self, frame: frames.Typing) -> None:
+        subscription = self.connection.subscriptions.get(frame.workspace_id)
+        if subscription is None:
+            raise AppError(RealtimeError.NOT_SUBSCRIBED)
+        subscription.access.require(Permission.conversations_write)
+        key = (frame.workspace_id, frame.conversation_id)
+        if key not in self._verified:
+            await _require_conversation(self.realtime, *key)
+            if len(self._verified) < _VERIFIED_LIMIT:
+                self._verified.add(key)
+        actor = self.connection.principal.actor
+        await self.realtime.bus.publish_ephemeral(
+            {
+                "workspace_id": str(frame.workspace_id),
+                "conversation_id": str(frame.conversation_id),
+                "origin": self.connection.id,
+                "frame_type": "typing",
+                "frame": frames.dump(
+                    "typing",
+                    workspace_id=str(frame.workspace_id),
+                    conversation_id=str(frame.conversation_id),
+                    actor={"type": actor.type.value, "id": str(actor.id)},
+                    user_id=str(actor.user_id) if actor.user_id else None,
+                    state=frame.state,
+                ),
+            }
+        )
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        raise AppError(CommonError.MALFORMED_BODY, "A frame is one JSON object") from None
+    if not isinstance(raw, dict):
+        raise AppError(CommonError.MALFORMED_BODY, "A frame is one JSON object")
+    return raw
+
+
+async def _require_conversation(
+    realtime: Realtime, workspace_id: uuid.UUID, conversation_id: uuid.UUID
+) -> None:
+    await shielded(
+        get_in_workspace(realtime.db, Conversation, workspace_id, conversation_id, "conversation")
+    )

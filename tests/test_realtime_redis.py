@@ -1,0 +1,127 @@
+"""Two `relaydesk serve` processes on one database deliver each other's events through Redis."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import Account, signup
+from tests.harness import TEST_SECRET, throwaway_database, wait_until
+from tests.messaging import api_channel, inbound
+from tests.realtime_client import connected, events, texts
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def _serve(env: dict[str, str], data_dir: Path) -> Iterator[str]:
+    port = _free_port()
+    log = (data_dir.parent / f"serve-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**env, "RELAYDESK_DATA_DIR": str(data_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited; see {log.name}")
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(healthy, 60, "relaydesk serve to answer /healthz")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    tmp_path = tmp_path_factory.mktemp("redis")
+    with throwaway_database(tmp_path) as url, ExitStack() as stack:
+        env = {
+            **os.environ,
+            "RELAYDESK_DATABASE_URL": url.render_as_string(hide_password=False),
+            "RELAYDESK_SECRET_KEY": TEST_SECRET,
+            "RELAYDESK_REDIS_URL": REDIS_URL,
+            # Each run on its own channel, so parallel runs never hear each other.
+            "RELAYDESK_REDIS_PREFIX": f"relaydesk-test-{uuid.uuid4().hex}",
+            # Polling the outbox would deliver too: make Redis the only way within the test.
+            "RELAYDESK_OUTBOX_POLL_SECONDS": "600",
+            "RELAYDESK_LOG_FORMAT": "console",
+        }
+        first = stack.enter_context(_serve(env, tmp_path / "a"))
+        second = stack.enter_context(_serve(env, tmp_path / "b"))
+        yield first, second
+
+
+def _on(account: Account, client: httpx.Client) -> Account:
+    return Account(**{**account.__dict__, "client": client})
+
+
+def test_each_process_delivers_the_others_events_once(two_processes: tuple[str, str]) -> None:
+    first, second = two_processes
+    with (
+        httpx.Client(base_url=first, timeout=30) as http_a,
+        httpx.Client(base_url=second, timeout=30) as http_b,
+    ):
+        owner_a = signup(http_a)
+        owner_b = _on(owner_a, http_b)
+        channel = api_channel(owner_a)
+        with connected(first, owner_a) as on_a, connected(second, owner_a) as on_b:
+            on_a.subscribe(owner_a.workspace_id)
+            on_b.subscribe(owner_a.workspace_id)
+            for text in ("one", "two", "three"):
+                inbound(owner_a, channel, text)
+            inbound(owner_b, channel, "from the second process")
+            done = "from the second process"
+            seen_a = on_a.until(lambda fs: done in texts(fs))
+            seen_b = on_b.until(lambda fs: done in texts(fs))
+    expected = ["one", "two", "three", "from the second process"]
+    assert texts(seen_a) == texts(seen_b) == expected
+    for seen in (seen_a, seen_b):
+        positions = [f["position"] for f in events(seen)]
+        assert positions == sorted(set(positions)), "an event was delivered twice"
+    assert [f["position"] for f in events(seen_a)] == [f["position"] for f in events(seen_b)]
+
+
+def test_typing_crosses_processes(two_processes: tuple[str, str]) -> None:
+    first, second = two_processes
+    with httpx.Client(base_url=first, timeout=30) as http_a:
+        owner = signup(http_a)
+        conversation = inbound(owner, api_channel(owner))["conversation_id"]
+        with connected(first, owner) as typist, connected(second, owner) as colleague:
+            typist.subscribe(owner.workspace_id)
+            colleague.subscribe(owner.workspace_id)
+            typist.send(
+                "typing",
+                workspace_id=owner.workspace_id,
+                conversation_id=conversation,
+                state="stop",
+            )
+            typing = colleague.next("typing")
+    assert (typing["conversation_id"], typing["state"]) == (conversation, "stop")
+    assert typing["user_id"] == owner.user_id
