@@ -78,6 +78,13 @@ def throwaway_database(tmp: Path) -> Iterator[URL]:
         asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll `condition` until it holds; fail loudly after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -5,7 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
+from relaydesk.events.models import OutboxEvent
 from tests.conftest import Account
+from tests.harness import Server
 
 
 def api_channel(owner: Account, name: str = "Integration") -> str:
@@ -35,3 +39,21 @@ def inbound(
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+def outbox_payloads(server: Server, account: Account, kind: str) -> list[dict[str, Any]]:
+    """The payloads of the account's workspace's outbox events of one type, oldest first."""
+
+    async def load() -> list[dict[str, Any]]:
+        async with server.db.read("test_events") as s:
+            rows = await s.scalars(
+                select(OutboxEvent)
+                .where(
+                    OutboxEvent.workspace_id == uuid.UUID(account.workspace_id),
+                    OutboxEvent.type == kind,
+                )
+                .order_by(OutboxEvent.id)
+            )
+            return [r.payload for r in rows]
+
+    return server.run(load())

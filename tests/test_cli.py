@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,16 +12,9 @@ import httpx
 import pytest
 
 from relaydesk import __version__
-from tests.harness import throwaway_database, wait_until
+from tests.harness import free_port, throwaway_database, wait_until
 
 PASSWORD = "operator password"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -53,7 +45,7 @@ def test_version() -> None:
 
 
 def test_serve_migrates_and_answers(cli_env: dict[str, str]) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=cli_env,

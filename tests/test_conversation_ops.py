@@ -6,28 +6,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from relaydesk.events.models import OutboxEvent
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server
-from tests.messaging import api_channel, inbound
-
-
-def _events(server: Server, account: Account, kind: str) -> list[dict[str, Any]]:
-    async def load() -> list[dict[str, Any]]:
-        async with server.db.read("test_events") as s:
-            rows = await s.scalars(
-                select(OutboxEvent)
-                .where(
-                    OutboxEvent.workspace_id == uuid.UUID(account.workspace_id),
-                    OutboxEvent.type == kind,
-                )
-                .order_by(OutboxEvent.id)
-            )
-            return [r.payload for r in rows]
-
-    return server.run(load())
+from tests.messaging import api_channel, inbound, outbox_payloads
 
 
 def _patch(account: Account, conversation: str, **body: Any) -> Any:
@@ -46,7 +27,7 @@ def test_status_priority_assignee_and_team(server: Server, owner: Account) -> No
     agent = join(owner, "agent")
     team = _team(owner, "Billing")
     conversation = inbound(owner, channel)["conversation_id"]
-    before = len(_events(server, owner, "conversation.updated"))
+    before = len(outbox_payloads(server, owner, "conversation.updated"))
 
     changed = _patch(
         agent,
@@ -60,7 +41,7 @@ def test_status_priority_assignee_and_team(server: Server, owner: Account) -> No
     body = changed.json()
     assert (body["status"], body["priority"]) == ("pending", "urgent")
     assert (body["assignee_user_id"], body["team_id"]) == (agent.user_id, team)
-    updated = _events(server, owner, "conversation.updated")
+    updated = outbox_payloads(server, owner, "conversation.updated")
     assert len(updated) == before + 1
     assert updated[-1]["conversation"]["priority"] == "urgent"
 
@@ -73,9 +54,9 @@ def test_status_priority_assignee_and_team(server: Server, owner: Account) -> No
 
     unassigned = _patch(agent, conversation, assignee_user_id=None, team_id=None).json()
     assert (unassigned["assignee_user_id"], unassigned["team_id"]) == (None, None)
-    count = len(_events(server, owner, "conversation.updated"))
+    count = len(outbox_payloads(server, owner, "conversation.updated"))
     assert _patch(agent, conversation, priority="urgent").status_code == 200
-    assert len(_events(server, owner, "conversation.updated")) == count  # nothing changed
+    assert len(outbox_payloads(server, owner, "conversation.updated")) == count  # nothing changed
 
 
 def test_snooze_needs_a_future_time(owner: Account) -> None:
@@ -206,7 +187,9 @@ def test_unread_counts_per_member(server: Server, owner: Account) -> None:
     assert single["unread_count"] == 0
 
     reads = [
-        e for e in _events(server, owner, "conversation.read") if e["user_id"] == agent.user_id
+        e
+        for e in outbox_payloads(server, owner, "conversation.read")
+        if e["user_id"] == agent.user_id
     ]
     assert [(e["last_read_seq"], e["unread_count"]) for e in reads] == [(2, 1), (4, 0)]
     negative = agent.request(

@@ -5,28 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
-from relaydesk.events.models import OutboxEvent
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server
-from tests.messaging import api_channel, inbound
-
-
-def _events(server: Server, account: Account, kind: str) -> list[dict[str, Any]]:
-    async def load() -> list[dict[str, Any]]:
-        async with server.db.read("test_events") as s:
-            rows = await s.scalars(
-                select(OutboxEvent)
-                .where(
-                    OutboxEvent.workspace_id == uuid.UUID(account.workspace_id),
-                    OutboxEvent.type == kind,
-                )
-                .order_by(OutboxEvent.id)
-            )
-            return [r.payload for r in rows]
-
-    return server.run(load())
+from tests.messaging import api_channel, inbound, outbox_payloads
 
 
 def _send(account: Account, conversation: str, **body: Any) -> Any:
@@ -103,7 +84,7 @@ def test_notes_take_a_seq_and_stay_internal(server: Server, owner: Account) -> N
     current = owner.request("GET", owner.ws(f"/conversations/{conversation}")).json()
     assert current["first_response_at"] is None  # a note is no response to the customer
     assert current["last_seq"] == 2
-    created = [e["message"]["id"] for e in _events(server, owner, "message.created")]
+    created = [e["message"]["id"] for e in outbox_payloads(server, owner, "message.created")]
     assert body["id"] in created
 
 
@@ -120,7 +101,7 @@ def test_edit_is_for_the_author_only(server: Server, owner: Account) -> None:
     assert edited.json()["text"] == "Hello"
     assert edited.json()["edited_at"] is not None
     assert edited.json()["seq"] == reply["seq"]
-    updates = _events(server, owner, "message.updated")
+    updates = outbox_payloads(server, owner, "message.updated")
     assert updates[-1]["message"]["text"] == "Hello"
     preview = owner.request("GET", owner.ws(f"/conversations/{conversation}")).json()
     assert preview["last_message_preview"] == "Hello"
@@ -167,7 +148,7 @@ def test_recall_keeps_the_seq_as_a_tombstone(server: Server, owner: Account) -> 
     assert [m["seq"] for m in listed] == [1, 2, 3]
     assert listed[1]["text"] is None
     assert listed[1]["recalled_at"] is not None
-    assert _events(server, owner, "message.updated")[-1]["message"]["text"] is None
+    assert outbox_payloads(server, owner, "message.updated")[-1]["message"]["text"] is None
     again = agent.request("POST", recall)
     assert again.json()["recalled_at"] == body["recalled_at"]
     assert_problem(
@@ -203,7 +184,7 @@ def test_statuses_only_move_forward(server: Server, owner: Account) -> None:
         assert reported.json()["status"] == expected
     changes = [
         e
-        for e in _events(server, owner, "message.status_changed")
+        for e in outbox_payloads(server, owner, "message.status_changed")
         if e["message_id"] == message["id"]
     ]
     assert [e["status"] for e in changes] == ["read"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -15,23 +14,16 @@ import httpx
 import pytest
 
 from tests.conftest import Account, signup
-from tests.harness import TEST_SECRET, throwaway_database, wait_until
+from tests.harness import TEST_SECRET, free_port, throwaway_database, wait_until
 from tests.messaging import api_channel, inbound
 from tests.realtime_client import connected, events, texts
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def _serve(env: dict[str, str], data_dir: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     log = (data_dir.parent / f"serve-{port}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],

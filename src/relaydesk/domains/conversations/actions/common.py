@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.conversations.models import Conversation, ConversationLabel
 from relaydesk.domains.conversations.schemas import ConversationOut
+from relaydesk.domains.workspaces.access import require_txn
+from relaydesk.domains.workspaces.roles import Permission
 from relaydesk.events.outbox import emit_txn
 from relaydesk.events.schemas import ConversationUpdated
 
@@ -40,3 +45,14 @@ async def emit_conversation_updated_txn(
 
 def preview_of(text: str | None, kind: str) -> str:
     return (text or kind)[:PREVIEW_LENGTH]
+
+
+async def check_writable_conversation_txn(
+    s: AsyncSession, actor: Actor, workspace_id: uuid.UUID, conversation_id: uuid.UUID
+) -> Conversation:
+    """The check_* gate of conversation writes: the actor may write, the conversation is this
+    workspace's (else 404), and its row is locked for the rest of the transaction."""
+    await require_txn(s, actor, workspace_id, Permission.conversations_write)
+    return await get_in_workspace_txn(
+        s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+    )

@@ -13,7 +13,10 @@ from relaydesk.db.base import utcnow
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.db.upsert import insert_ignore
 from relaydesk.domains.actor import Actor
-from relaydesk.domains.conversations.actions.common import emit_conversation_updated_txn
+from relaydesk.domains.conversations.actions.common import (
+    check_writable_conversation_txn,
+    emit_conversation_updated_txn,
+)
 from relaydesk.domains.conversations.error_codes import ConversationError
 from relaydesk.domains.conversations.models import (
     Conversation,
@@ -60,9 +63,8 @@ async def update_conversation(
     now = utcnow()
     sent = body.model_fields_set
     async with db.write("update_conversation") as s:
-        await require_txn(s, actor, workspace_id, Permission.conversations_write)
-        conversation = await get_in_workspace_txn(
-            s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+        conversation = await check_writable_conversation_txn(
+            s, actor, workspace_id, conversation_id
         )
         before = (
             conversation.status,
@@ -122,9 +124,8 @@ async def add_labels(
     labels: list[str],
 ) -> Conversation:
     async with db.write("add_labels") as s:
-        await require_txn(s, actor, workspace_id, Permission.conversations_write)
-        conversation = await get_in_workspace_txn(
-            s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+        conversation = await check_writable_conversation_txn(
+            s, actor, workspace_id, conversation_id
         )
         existing = set(
             (
@@ -155,9 +156,8 @@ async def remove_labels(
     labels: list[str],
 ) -> Conversation:
     async with db.write("remove_labels") as s:
-        await require_txn(s, actor, workspace_id, Permission.conversations_write)
-        conversation = await get_in_workspace_txn(
-            s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+        conversation = await check_writable_conversation_txn(
+            s, actor, workspace_id, conversation_id
         )
         removed = await s.execute(
             delete(ConversationLabel).where(

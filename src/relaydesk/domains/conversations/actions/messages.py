@@ -26,6 +26,7 @@ from relaydesk.domains.conversations.actions.attachments import (
 )
 from relaydesk.domains.conversations.actions.common import (
     OUTBOUND_QUEUED,
+    check_writable_conversation_txn,
     conversation_out_txn,
     emit_conversation_updated_txn,
     preview_of,
@@ -236,9 +237,8 @@ async def send_message(
         body = MessageSendIn(text=body)
     now = utcnow()
     async with db.write("send_message") as s:
-        await require_txn(s, actor, workspace_id, Permission.conversations_write)
-        conversation = await get_in_workspace_txn(
-            s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+        conversation = await check_writable_conversation_txn(
+            s, actor, workspace_id, conversation_id
         )
         uploads = await check_attachments_txn(s, workspace_id, body.type, body.attachment_ids)
         if conversation.first_response_at is None and actor.user_id is not None:
@@ -272,9 +272,8 @@ async def add_note(
     """A private note: members see it in the thread; it is never delivered to the channel."""
     now = utcnow()
     async with db.write("add_note") as s:
-        await require_txn(s, actor, workspace_id, Permission.conversations_write)
-        conversation = await get_in_workspace_txn(
-            s, Conversation, workspace_id, conversation_id, "conversation", lock=True
+        conversation = await check_writable_conversation_txn(
+            s, actor, workspace_id, conversation_id
         )
         return await do_append_message_txn(
             s,
