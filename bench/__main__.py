@@ -2,9 +2,9 @@
 
 import sys
 
-from bench import auth_http, messaging
+from bench import auth_http, messaging, realtime
 
-BENCHMARKS = {"auth_http": auth_http.main, "messaging": messaging.main}
+BENCHMARKS = {"auth_http": auth_http.main, "messaging": messaging.main, "realtime": realtime.main}
 
 names = sys.argv[1:] or list(BENCHMARKS)
 for name in names:
