@@ -100,7 +100,10 @@ def many_conversations(
     done = 0
     while done < conversations:
         n = min(BATCH // max(messages_each, 1), conversations - done)
-        contacts, identities, threads, messages = [], [], [], []
+        contacts: list[tuple[object, ...]] = []
+        identities: list[tuple[object, ...]] = []
+        threads: list[tuple[object, ...]] = []
+        messages: list[tuple[object, ...]] = []
         for i in range(done, done + n):
             contact, conversation = uuid.uuid4(), uuid.uuid4()
             at = _ts(start + timedelta(seconds=i))

@@ -356,3 +356,21 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
     refused = relaydesk(cli_env, "contacts", "import", str(bad_file), "--workspace", workspace)
     assert refused.returncode == 1
     assert "unknown column 'colour'" in refused.stderr
+
+
+def test_formula_cells_are_neutralised_and_round_trip(owner: Account, client: httpx.Client) -> None:
+    create(owner, name='=HYPERLINK("http://evil.example","x")', phone="+8613912345678")
+    exported = owner.request("GET", owner.ws("/contacts/export")).content.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(exported, newline="")))
+    assert rows[1][0] == '\'=HYPERLINK("http://evil.example","x")'
+    assert rows[1][2] == "+8613912345678"  # a phone number is not a formula
+    other = signup(client, "formula")
+    imported = other.request(
+        "POST",
+        other.ws("/contacts/import"),
+        content=exported.encode(),
+        headers={"content-type": "text/csv"},
+    )
+    assert imported.status_code == 200, imported.text
+    names = [c["name"] for c in other.request("GET", other.ws("/contacts")).json()["items"]]
+    assert names == ['=HYPERLINK("http://evil.example","x")']

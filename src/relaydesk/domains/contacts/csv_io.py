@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -113,11 +114,29 @@ def decode(data: bytes) -> str:
         raise invalid_file(f"the file is not UTF-8 (byte {exc.start})") from None
 
 
+# Spreadsheets run a cell that starts like a formula. Exported cells that do are prefixed with
+# an apostrophe (OWASP's advice for CSV injection) unless they are plain numbers or phone
+# numbers; the import takes the apostrophe off again, so a round trip changes nothing.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?[0-9][0-9 ().-]*$")
+
+
+def _neutralise(cell: str) -> str:
+    if cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(cell):
+        return "'" + cell
+    return cell
+
+
+def _restore(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_START) else cell
+
+
 def read_records(text: str) -> list[list[str]]:
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), strict=True))
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
     except csv.Error as exc:
         raise invalid_file(f"the file is not valid CSV: {exc}") from None
+    return [[_restore(cell) for cell in record] for record in records]
 
 
 def _field_errors(row: int, exc: ValidationError) -> list[RowError]:
@@ -219,7 +238,7 @@ def _cells(contact: ContactListItem, keys: list[str]) -> list[str]:
 
 def _lines(rows: Iterable[list[str]]) -> str:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer).writerows(rows)
+    csv.writer(buffer).writerows([_neutralise(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 
