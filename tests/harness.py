@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -160,3 +162,34 @@ def running_server(settings: Settings, *, migrate: bool = True) -> Iterator[Serv
         server.should_exit = True
         thread.join(STARTUP_TIMEOUT)
         sock.close()
+
+
+@contextmanager
+def serve_process(env: dict[str, str], data_dir: Path) -> Iterator[str]:
+    """A real `relaydesk serve` subprocess (it migrates first); yields its base URL once
+    /healthz answers. Its log goes to a file beside `data_dir`."""
+    port = free_port()
+    log = (data_dir.parent / f"serve-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**env, "RELAYDESK_DATA_DIR": str(data_dir)},
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited: {Path(log.name).read_text()[-2000:]}")
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(healthy, 60, "relaydesk serve to answer /healthz")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from relaydesk import __version__
-from tests.harness import free_port, throwaway_database, wait_until
+from tests.harness import serve_process, throwaway_database
 
 PASSWORD = "operator password"
 
@@ -44,27 +44,8 @@ def test_version() -> None:
     assert result.stdout.strip() == __version__
 
 
-def test_serve_migrates_and_answers(cli_env: dict[str, str]) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited: {process.stderr.read() if process.stderr else ''}")
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_until(healthy, 60, "relaydesk serve to answer /healthz")
+def test_serve_migrates_and_answers(cli_env: dict[str, str], tmp_path: Path) -> None:
+    with serve_process(cli_env, tmp_path / "served") as base:
         assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
         schema = httpx.get(f"{base}/api/v1/openapi.json", timeout=5)
         assert schema.json()["info"]["title"] == "RelayDesk"
@@ -79,11 +60,6 @@ def test_serve_migrates_and_answers(cli_env: dict[str, str]) -> None:
             timeout=10,
         )
         assert signup.status_code == 201
-    finally:
-        process.terminate()
-        process.wait(30)
-        if process.stderr:
-            process.stderr.close()
 
 
 def test_create_workspace_from_the_command_line(cli_env: dict[str, str]) -> None:

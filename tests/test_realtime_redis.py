@@ -3,51 +3,19 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
+from contextlib import ExitStack
 
 import httpx
 import pytest
 
 from tests.conftest import Account, signup
-from tests.harness import TEST_SECRET, free_port, throwaway_database, wait_until
+from tests.harness import TEST_SECRET, serve_process, throwaway_database
 from tests.messaging import api_channel, inbound
 from tests.realtime_client import connected, events, texts
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@contextmanager
-def _serve(env: dict[str, str], data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    log = (data_dir.parent / f"serve-{port}.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "relaydesk", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**env, "RELAYDESK_DATA_DIR": str(data_dir)},
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited; see {log.name}")
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_until(healthy, 60, "relaydesk serve to answer /healthz")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +33,8 @@ def two_processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
             "RELAYDESK_OUTBOX_POLL_SECONDS": "600",
             "RELAYDESK_LOG_FORMAT": "console",
         }
-        first = stack.enter_context(_serve(env, tmp_path / "a"))
-        second = stack.enter_context(_serve(env, tmp_path / "b"))
+        first = stack.enter_context(serve_process(env, tmp_path / "a"))
+        second = stack.enter_context(serve_process(env, tmp_path / "b"))
         yield first, second
 
 
