@@ -362,3 +362,47 @@ def test_server_sent_events_check_access(
     assert_problem(client.get(path, headers=stranger.headers), 404, "not_found")
     bad = client.get(path, headers={**owner.headers, "Last-Event-ID": "-1"})
     assert_problem(bad, 422, "validation_failed")
+
+
+def test_signing_out_or_revoking_a_key_ends_open_connections(make_server: Any) -> None:
+    server: Server = make_server(realtime_heartbeat_seconds=0.2, realtime_idle_timeout_seconds=5)
+    with server.client() as http:
+        owner = signup(http)
+        other_device = signup_login(http, owner)
+        key = owner.request(
+            "POST", owner.ws("/api-keys"), json={"name": "live", "scopes": ["read"]}
+        ).json()
+        with (
+            connected(server.base_url, owner) as signed_in,
+            connected(server.base_url, other_device) as kept,
+            realtime(server.base_url, key["key"]) as by_key,
+        ):
+            by_key.next("welcome")
+            signed_in.subscribe(owner.workspace_id)
+            assert owner.request("POST", "/api/v1/auth/logout").status_code == 204
+            revoked = other_device.request("DELETE", owner.ws(f"/api-keys/{key['id']}"))
+            assert revoked.status_code == 204
+            assert (
+                signed_in.until(lambda fs: bool(fs) and fs[-1]["type"] == "error")[-1]["code"]
+                == "auth.session_revoked"
+            )
+            assert signed_in.closed_with() == (4401, "auth.session_revoked")
+            assert by_key.closed_with() == (4401, "auth.api_key_revoked")
+            # The same user's other sign-in is its own session and stays connected.
+            kept.next("ping", skip_pings=False)
+            kept.send("ping", id=1)
+            assert kept.next("pong")["ref"] == 1
+
+
+def signup_login(http: httpx.Client, account: Account) -> Account:
+    """A second sign-in of `account` (another device)."""
+    tokens = http.post(
+        "/api/v1/auth/login", json={"email": account.email, "password": account.password}
+    ).json()
+    return Account(
+        **{
+            **account.__dict__,
+            "access_token": tokens["access_token"],
+            "refresh_token": tokens["refresh_token"],
+        }
+    )

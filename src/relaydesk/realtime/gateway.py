@@ -18,13 +18,14 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from relaydesk.api.deps import Principal
+from relaydesk.db.base import utcnow
 from relaydesk.db.database import shielded
 from relaydesk.db.scoped import get_in_workspace
 from relaydesk.domains.conversations.models import Conversation
 from relaydesk.domains.workspaces.roles import Permission
 from relaydesk.errors import AppError, CommonError
 from relaydesk.realtime import catchup, frames
-from relaydesk.realtime.auth import authenticate, workspace_access
+from relaydesk.realtime.auth import authenticate, revoked, workspace_access
 from relaydesk.realtime.connection import Connection, ConnectionClosedError
 from relaydesk.realtime.delivery import OutFrame
 from relaydesk.realtime.error_codes import RealtimeError
@@ -149,10 +150,22 @@ class _Session:
                 if frame is not None:
                     await self.websocket.send_text(frame.text)
                 if loop.time() >= next_ping:
+                    if await self._credential_revoked():
+                        return
                     await self.websocket.send_text(frames.dump("ping"))
                     next_ping = loop.time() + heartbeat
         except (ConnectionClosedError, WebSocketDisconnect, RuntimeError, OSError):
             return
+
+    async def _credential_revoked(self) -> bool:
+        """Checked once a heartbeat, so signing out or revoking a key ends open connections
+        within one interval. Closes the connection (4401) with the reason when it has."""
+        reason = await revoked(self.realtime.db, self.connection.principal, utcnow())
+        if reason is None:
+            return False
+        await self.websocket.send_text(frames.error(reason))
+        self.connection.close(CloseCode.UNAUTHENTICATED, reason.code)
+        return True
 
     async def _read(self) -> None:
         idle = self.settings.realtime_idle_timeout_seconds
