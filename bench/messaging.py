@@ -107,7 +107,8 @@ def ingest(ws: Workspace, producers: int) -> list[str]:
     ]
 
 
-def _conversation_of_first_message(ws: Workspace, contact: str) -> str:
+def _conversation_of(server: BenchServer, ws: Workspace, contact: str, messages: int) -> str:
+    """A conversation of `messages` messages: the first through the API, the rest seeded."""
     with httpx.Client(base_url=ws.base_url, timeout=30) as client:
         response = client.post(
             ws.path(f"/channels/{ws.channel_id}/inbound"),
@@ -119,18 +120,18 @@ def _conversation_of_first_message(ws: Workspace, contact: str) -> str:
             },
         )
         conversation: str = response.json()["conversation_id"]
-        return conversation
-
-
-def catch_up(server: BenchServer, ws: Workspace) -> list[str]:
-    conversation = _conversation_of_first_message(ws, "catch-up")
     seed.append_messages(
         server.data_dir,
         uuid.UUID(ws.workspace_id),
         uuid.UUID(ws.channel_id),
         uuid.UUID(conversation),
-        CATCH_UP - 1,
+        messages - 1,
     )
+    return conversation
+
+
+def catch_up(server: BenchServer, ws: Workspace) -> list[str]:
+    conversation = _conversation_of(server, ws, "catch-up", CATCH_UP)
     with httpx.Client(base_url=ws.base_url, timeout=30) as client:
         started = time.perf_counter()
         after, fetched = 0, 0
@@ -169,14 +170,7 @@ def _latencies(ws: Workspace, requests: list[tuple[str, dict[str, object]]]) -> 
 
 
 def history(server: BenchServer, ws: Workspace) -> list[str]:
-    conversation = _conversation_of_first_message(ws, "history")
-    seed.append_messages(
-        server.data_dir,
-        uuid.UUID(ws.workspace_id),
-        uuid.UUID(ws.channel_id),
-        uuid.UUID(conversation),
-        HISTORY - 1,
-    )
+    conversation = _conversation_of(server, ws, "history", HISTORY)
     path = ws.path(f"/conversations/{conversation}/messages")
     rng = random.Random(7)
     requests: list[tuple[str, dict[str, object]]] = [

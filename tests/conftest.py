@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -143,3 +144,16 @@ def owner(client: httpx.Client) -> Account:
 @pytest.fixture
 def tmp_data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The environment of a `relaydesk` subprocess on a throwaway database of its own."""
+    with throwaway_database(tmp_path) as url:
+        yield {
+            **os.environ,
+            "RELAYDESK_DATA_DIR": str(tmp_path / "data"),
+            "RELAYDESK_DATABASE_URL": url.render_as_string(hide_password=False),
+            # Wide enough that rich never wraps a report line.
+            "COLUMNS": "200",
+        }

@@ -193,3 +193,16 @@ def serve_process(env: dict[str, str], data_dir: Path) -> Iterator[str]:
         process.terminate()
         process.wait(30)
         log.close()
+
+
+def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`relaydesk ARGS…` as a subprocess, with its output captured as UTF-8 text."""
+    return subprocess.run(
+        [sys.executable, "-m", "relaydesk", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )

@@ -3,43 +3,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from relaydesk import __version__
-from tests.harness import serve_process, throwaway_database
+from tests.harness import run_cli, serve_process
 
 PASSWORD = "operator password"
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with throwaway_database(tmp_path) as url:
-        yield {
-            **os.environ,
-            "RELAYDESK_DATA_DIR": str(tmp_path / "data"),
-            "RELAYDESK_DATABASE_URL": url.render_as_string(hide_password=False),
-        }
-
-
-def _relaydesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "relaydesk", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_version() -> None:
-    result = _relaydesk(dict(os.environ), "version")
+    result = run_cli(dict(os.environ), "version")
     assert result.returncode == 0
     assert result.stdout.strip() == __version__
 
@@ -64,18 +39,18 @@ def test_serve_migrates_and_answers(cli_env: dict[str, str], tmp_path: Path) -> 
 
 def test_create_workspace_from_the_command_line(cli_env: dict[str, str]) -> None:
     env = {**cli_env, "RELAYDESK_OWNER_PASSWORD": PASSWORD}
-    created = _relaydesk(
+    created = run_cli(
         env, "create-workspace", "--email", "Op@Example.com", "--name", "Op", "--workspace", "Ops"
     )
     assert created.returncode == 0, created.stderr
     assert "Created account op@example.com and workspace 'Ops'" in created.stderr
-    again = _relaydesk(env, "create-workspace", "--email", "op@example.com", "--workspace", "More")
+    again = run_cli(env, "create-workspace", "--email", "op@example.com", "--workspace", "More")
     assert again.returncode == 0, again.stderr
     assert "owned by op@example.com" in again.stderr
-    nameless = _relaydesk(env, "create-workspace", "--email", "new@example.com", "--workspace", "X")
+    nameless = run_cli(env, "create-workspace", "--email", "new@example.com", "--workspace", "X")
     assert nameless.returncode == 1
     assert "pass --name" in nameless.stderr
-    weak = _relaydesk(
+    weak = run_cli(
         {**cli_env, "RELAYDESK_OWNER_PASSWORD": "short"},
         "create-workspace",
         "--email",

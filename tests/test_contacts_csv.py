@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import Account, assert_problem, join, signup
-from tests.harness import throwaway_database
+from tests.harness import run_cli
 from tests.test_contacts import create, define, listed
 
 HEADER = ["name", "email", "phone", "language", "tags", "attr.score", "attr.vip"]
@@ -272,33 +267,16 @@ def test_export_round_trip(owner: Account, client: httpx.Client) -> None:
 # The command line, against a throwaway database of its own.
 
 
-@pytest.fixture
-def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    with throwaway_database(tmp_path) as url:
-        yield {
-            **os.environ,
-            "RELAYDESK_DATA_DIR": str(tmp_path / "data"),
-            "RELAYDESK_DATABASE_URL": url.render_as_string(hide_password=False),
-            "RELAYDESK_OWNER_PASSWORD": "operator password",
-            "COLUMNS": "200",
-        }
-
-
-def relaydesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "relaydesk", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=120,
-        check=False,
-    )
-
-
 def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path) -> None:
-    created = relaydesk(
-        cli_env, "create-workspace", "--email", "op@example.com", "--name", "Op", "--workspace", "W"
+    created = run_cli(
+        {**cli_env, "RELAYDESK_OWNER_PASSWORD": "operator password"},
+        "create-workspace",
+        "--email",
+        "op@example.com",
+        "--name",
+        "Op",
+        "--workspace",
+        "W",
     )
     assert created.returncode == 0, created.stderr
     found = re.search(r"\(([0-9a-f-]{36})\)", created.stderr)
@@ -307,7 +285,7 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
 
     good = tmp_path / "good.csv"
     good.write_bytes(to_csv([["name", "email", "tags"], ["王芳", "wang@example.com", "a|b"]]))
-    ok = relaydesk(cli_env, "contacts", "import", str(good), "--workspace", workspace)
+    ok = run_cli(cli_env, "contacts", "import", str(good), "--workspace", workspace)
     assert ok.returncode == 0, ok.stderr
     assert "1 created, 0 updated, 0 failed" in ok.stderr
     assert not (tmp_path / "good.csv.errors.csv").exists()
@@ -318,7 +296,7 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
     rows[31][2] = "+1 000"
     mixed = tmp_path / "mixed.csv"
     mixed.write_bytes(to_csv(rows))
-    result = relaydesk(cli_env, "contacts", "import", str(mixed), "--workspace", workspace)
+    result = run_cli(cli_env, "contacts", "import", str(mixed), "--workspace", workspace)
     assert result.returncode == 1, result.stderr
     assert "48 created, 0 updated, 2 failed" in result.stderr
     assert "row 12, email:" in result.stderr
@@ -329,7 +307,7 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
     assert [(r[0], r[1]) for r in report_rows[1:]] == [("12", "email"), ("32", "phone")]
 
     out = tmp_path / "out.csv"
-    exported = relaydesk(
+    exported = run_cli(
         cli_env, "contacts", "export", "--workspace", workspace, "--output", str(out)
     )
     assert exported.returncode == 0, exported.stderr
@@ -337,11 +315,11 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
     assert lines[0] == ["name", "email", "phone", "language", "tags"]
     assert len(lines) == 1 + 49
     assert ["王芳", "wang@example.com", "", "", "a;b"] in lines
-    to_stdout = relaydesk(cli_env, "contacts", "export", "--workspace", workspace)
+    to_stdout = run_cli(cli_env, "contacts", "export", "--workspace", workspace)
     assert to_stdout.returncode == 0, to_stdout.stderr
     assert "王芳" in to_stdout.stdout
 
-    unknown = relaydesk(
+    unknown = run_cli(
         cli_env,
         "contacts",
         "import",
@@ -353,7 +331,7 @@ def test_command_line_import_and_export(cli_env: dict[str, str], tmp_path: Path)
     assert "workspace was not found" in unknown.stderr
     bad_file = tmp_path / "bad.csv"
     bad_file.write_bytes(b"name,colour\nAnn,red\n")
-    refused = relaydesk(cli_env, "contacts", "import", str(bad_file), "--workspace", workspace)
+    refused = run_cli(cli_env, "contacts", "import", str(bad_file), "--workspace", workspace)
     assert refused.returncode == 1
     assert "unknown column 'colour'" in refused.stderr
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from relaydesk.settings import ConfigError, load_settings
+from tests.harness import run_cli
 
 GOOD_SECRET = "x" * 40
 
@@ -67,14 +66,7 @@ def test_cli_prints_one_line_and_exits_2(tmp_data_dir: Path) -> None:
         "RELAYDESK_DATA_DIR": str(tmp_data_dir),
         "RELAYDESK_DATABASE_URL": "mysql://root@localhost/db",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "relaydesk", "migrate"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "migrate")
     assert result.returncode == 2
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == [

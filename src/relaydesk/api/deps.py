@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
@@ -51,7 +52,7 @@ DbDep = Annotated[Database, Depends(get_db)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def request_actor(request: Request) -> Actor:
+def request_actor(request: HTTPConnection) -> Actor:
     """An anonymous actor carrying the request's address, agent and id (for audit)."""
     return Actor(
         type=ActorType.anonymous,
@@ -72,7 +73,7 @@ class Principal:
 
 
 async def get_principal(
-    request: Request,
+    request: HTTPConnection,
     db: DbDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -90,7 +91,7 @@ async def get_principal(
         api_key = await queries.api_key_by_digest(db, secrets.digest(token))
         if api_key is None:
             raise AppError(AuthError.INVALID_TOKEN, headers={"WWW-Authenticate": "Bearer"})
-        if api_key.revoked_at or (api_key.expires_at and api_key.expires_at <= now):
+        if not api_key.usable_at(now):
             raise AppError(AuthError.API_KEY_REVOKED, headers={"WWW-Authenticate": "Bearer"})
         await touch_api_key(db, api_key, now)
         actor = replace(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import cast
 
-from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials
 from starlette.requests import HTTPConnection
 
@@ -26,8 +24,7 @@ async def authenticate(
 ) -> Principal:
     """An access token or API key, checked exactly as a bearer token is; raises AppError."""
     credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=token)
-    # get_principal reads only what every HTTP connection has (client address, headers).
-    return await get_principal(cast(Request, connection), db, settings, credentials)
+    return await get_principal(connection, db, settings, credentials)
 
 
 async def workspace_access(
@@ -48,7 +45,7 @@ async def revoked(db: Database, principal: Principal, now: datetime) -> AuthErro
     if actor.type is ActorType.api_key:
         async with db.read("recheck_api_key") as s:
             key = await s.get(ApiKey, actor.id)
-        if key is None or key.revoked_at or (key.expires_at and key.expires_at <= now):
+        if key is None or not key.usable_at(now):
             return AuthError.API_KEY_REVOKED
         return None
     if principal.session_id is None or actor.id is None:

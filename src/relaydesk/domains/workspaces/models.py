@@ -89,6 +89,10 @@ class ApiKey(TenantMixin, Base):
 
     workspace: Mapped[Workspace] = relationship(lazy="raise")
 
+    def usable_at(self, now: datetime) -> bool:
+        """Neither revoked nor expired."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
 
 class AuthSession(TimestampMixin, Base):
     """One sign-in on one device; revoking it ends its refresh tokens and access tokens."""
@@ -107,6 +111,10 @@ class AuthSession(TimestampMixin, Base):
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
 
     user: Mapped[User] = relationship(lazy="raise")
+
+    def live_at(self, now: datetime) -> bool:
+        """Neither revoked (signed out, reuse detected, password changed) nor expired."""
+        return self.revoked_at is None and self.expires_at > now
 
 
 class RefreshToken(TimestampMixin, Base):

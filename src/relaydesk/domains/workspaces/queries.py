@@ -44,7 +44,7 @@ async def active_session_user(
     if row is None:
         return None
     auth_session, user = row
-    if auth_session.revoked_at or auth_session.expires_at <= now or not user.is_active:
+    if not auth_session.live_at(now) or not user.is_active:
         return None
     return auth_session, user
 

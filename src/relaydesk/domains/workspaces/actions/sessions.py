@@ -82,7 +82,7 @@ async def _refresh_txn(
     if row is None:
         return AuthError.INVALID_REFRESH_TOKEN
     refresh_token, auth_session = row
-    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+    if not auth_session.live_at(now):
         return AuthError.SESSION_REVOKED
     if refresh_token.used_at is not None:
         # A used token presented again means it was copied: end the whole sign-in.
