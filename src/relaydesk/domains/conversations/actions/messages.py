@@ -27,7 +27,6 @@ from relaydesk.domains.conversations.actions.attachments import (
 from relaydesk.domains.conversations.actions.common import (
     OUTBOUND_QUEUED,
     check_writable_conversation_txn,
-    conversation_out_txn,
     emit_conversation_updated_txn,
     preview_of,
 )
@@ -35,6 +34,7 @@ from relaydesk.domains.conversations.error_codes import MessageError
 from relaydesk.domains.conversations.models import Attachment, Conversation, Message
 from relaydesk.domains.conversations.schemas import (
     MEDIA_TYPES,
+    ConversationOut,
     ConversationStatus,
     Direction,
     InboundIn,
@@ -107,7 +107,8 @@ async def do_open_conversation_txn(
             s,
             actor,
             workspace_id,
-            ConversationCreated(conversation=await conversation_out_txn(s, conversation)),
+            # A new conversation has no labels yet: no need to read them.
+            ConversationCreated(conversation=ConversationOut.model_validate(conversation)),
         )
     elif conversation.status != ConversationStatus.open.value:
         conversation.status = ConversationStatus.open.value
