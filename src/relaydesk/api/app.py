@@ -14,6 +14,7 @@ from relaydesk.api.v1 import router as v1_router
 from relaydesk.channels.api.outbound import ApiOutboundDeliverer
 from relaydesk.db import Database
 from relaydesk.db.database import create_engine
+from relaydesk.domains.conversations.actions import InboundGroupCommit
 from relaydesk.realtime.runtime import Realtime
 from relaydesk.settings import Settings, load_settings
 
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database, pool_size=settings.db_pool_size, echo=settings.db_echo
         )
         app.state.db = Database(engine)
+        app.state.inbound = InboundGroupCommit(app.state.db)
         app.state.realtime = Realtime(app.state.db, settings)
         app.state.api_outbound = ApiOutboundDeliverer(app.state.db, settings)
         try:

@@ -11,6 +11,8 @@ with `on_commit(session, callback)`, or for every write with `Database.add_commi
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import logging
 import time
@@ -22,6 +24,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from relaydesk.db.sqlite_driver import use_one_hop_cursors
 from relaydesk.observability.metrics import DB_TRANSACTION_SECONDS
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,9 @@ _BEGIN_OPTION = "relaydesk_sqlite_begin"
 _ON_COMMIT = "relaydesk_on_commit"
 
 CommitListener = Callable[[AsyncSession], None]
+_IN_WRITE: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "relaydesk_in_write", default=False
+)
 T = TypeVar("T")
 
 
@@ -64,6 +70,7 @@ def _run_after_commit(session: AsyncSession, listeners: list[CommitListener]) ->
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    use_one_hop_cursors(dbapi_connection)
     # Let our "begin" listener emit BEGIN itself, so writers can ask for IMMEDIATE.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -95,6 +102,10 @@ class Database:
         self.engine = engine
         self._writer = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._commit_listeners: list[CommitListener] = []
+        # SQLite has one writer at a time. Without this lock this process's writers would
+        # contend inside SQLite, whose busy handler sleeps for up to 100 ms between tries;
+        # queued here they take turns at once. Other processes still meet the busy timeout.
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Call `listener(session)` after every committed write (it sees `session.info`)."""
@@ -110,12 +121,20 @@ class Database:
 
     @asynccontextmanager
     async def write(self, name: str) -> AsyncIterator[AsyncSession]:
+        if _IN_WRITE.get():
+            # On SQLite this would wait for itself forever; everywhere it is a design error.
+            raise RuntimeError(f"write transaction {name!r} opened inside another one")
         started = time.perf_counter()
-        async with (
-            AsyncSession(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+        token = _IN_WRITE.set(True)
+        try:
+            async with (
+                self._write_turn or contextlib.nullcontext(),
+                AsyncSession(self._writer, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                yield session
+        finally:
+            _IN_WRITE.reset(token)
         DB_TRANSACTION_SECONDS.labels(name=name, kind="write").observe(
             time.perf_counter() - started
         )

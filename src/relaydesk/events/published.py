@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import InstrumentedAttribute
 
 from relaydesk.events.models import OutboxEvent
 
@@ -19,6 +21,16 @@ class PublishedEvent:
     actor_type: str
     actor_id: str | None
     created_at: datetime
+
+    # The outbox columns of every field but `position`, in field order.
+    COLUMNS: ClassVar[tuple[InstrumentedAttribute[Any], ...]] = (
+        OutboxEvent.workspace_id,
+        OutboxEvent.type,
+        OutboxEvent.payload,
+        OutboxEvent.actor_type,
+        OutboxEvent.actor_id,
+        OutboxEvent.created_at,
+    )
 
     @classmethod
     def of_row(cls, row: OutboxEvent) -> PublishedEvent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 
 from relaydesk.api.deps import (
     PAGE_SIZE,
@@ -23,8 +23,10 @@ from relaydesk.domains.channels import actions
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.channels.schemas import ChannelCreatedOut, ChannelCreateIn, ChannelOut
 from relaydesk.domains.conversations import actions as conversation_actions
-from relaydesk.domains.conversations.actions import delivery
+from relaydesk.domains.conversations.actions import InboundGroupCommit, Ingested, delivery
 from relaydesk.domains.conversations.schemas import (
+    InboundBatchIn,
+    InboundBatchOut,
     InboundIn,
     InboundOut,
     MessageOut,
@@ -65,14 +67,40 @@ async def get_channel(channel_id: uuid.UUID, access: ReadAccess, db: DbDep) -> C
     return ChannelOut.model_validate(channel)
 
 
+def _inbound(request: Request) -> InboundGroupCommit:
+    inbound: InboundGroupCommit = request.app.state.inbound
+    return inbound
+
+
 @router.post("/{channel_id}/inbound")
-async def inbound(channel_id: uuid.UUID, body: InboundIn, access: Write, db: DbDep) -> InboundOut:
+async def inbound(
+    channel_id: uuid.UUID,
+    body: InboundIn,
+    access: Write,
+    ingest: Annotated[InboundGroupCommit, Depends(_inbound)],
+) -> InboundOut:
     """An inbound message on an API channel. Idempotent on `external_id`: a repeat answers
     the first message's ids with `duplicate: true` and stores nothing. Media messages name
     uploaded attachments by `attachment_id` (or give a `url`, stored but never fetched)."""
-    result = await conversation_actions.ingest_inbound(
-        db, access.actor, access.workspace_id, channel_id, body
+    result = await ingest.ingest(access.actor, access.workspace_id, channel_id, body)
+    return _inbound_out(result)
+
+
+@router.post("/{channel_id}/inbound/batch")
+async def inbound_batch(
+    channel_id: uuid.UUID, body: InboundBatchIn, access: Write, db: DbDep
+) -> InboundBatchOut:
+    """Up to 500 inbound messages in one request and one transaction: all are stored, or
+    none (an error names the first bad message by its place, `messages.N`). Each answer is
+    as `…/inbound` would give it, in the same order; a conversation's messages take their
+    seqs in that order, and an `external_id` repeated within the batch is a duplicate."""
+    results = await conversation_actions.ingest_inbound_batch(
+        db, access.actor, access.workspace_id, channel_id, body.messages
     )
+    return InboundBatchOut(results=[_inbound_out(r) for r in results])
+
+
+def _inbound_out(result: Ingested) -> InboundOut:
     return InboundOut(
         message_id=result.message_id,
         conversation_id=result.conversation_id,

@@ -218,6 +218,19 @@ class InboundOut(BaseModel):
     duplicate: bool = Field(description="True when this external_id had been received before.")
 
 
+MAX_INBOUND_BATCH = 500
+
+
+class InboundBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[InboundIn] = Field(min_length=1, max_length=MAX_INBOUND_BATCH)
+
+
+class InboundBatchOut(BaseModel):
+    results: list[InboundOut] = Field(description="One per message, in the order given.")
+
+
 class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,26 +22,43 @@ PREVIEW_LENGTH = 200
 OUTBOUND_QUEUED = "relaydesk_outbound_queued"
 
 
-async def conversation_out_txn(s: AsyncSession, conversation: Conversation) -> ConversationOut:
-    out = ConversationOut.model_validate(conversation)
-    out.labels = list(
-        (
-            await s.scalars(
-                select(ConversationLabel.label)
-                .where(ConversationLabel.conversation_id == conversation.id)
-                .order_by(ConversationLabel.label)
-            )
-        ).all()
+async def conversation_outs_txn(
+    s: AsyncSession, conversations: Sequence[Conversation]
+) -> list[ConversationOut]:
+    """The conversations as events and answers show them, labels included (one query)."""
+    labels: dict[uuid.UUID, list[str]] = {c.id: [] for c in conversations}
+    rows = await s.execute(
+        select(ConversationLabel.conversation_id, ConversationLabel.label)
+        .where(ConversationLabel.conversation_id.in_(labels))
+        .order_by(ConversationLabel.conversation_id, ConversationLabel.label)
     )
-    return out
+    for conversation_id, label in rows:
+        labels[conversation_id].append(label)
+    outs = []
+    for conversation in conversations:
+        out = ConversationOut.model_validate(conversation)
+        out.labels = labels[conversation.id]
+        outs.append(out)
+    return outs
+
+
+async def conversation_out_txn(s: AsyncSession, conversation: Conversation) -> ConversationOut:
+    return (await conversation_outs_txn(s, [conversation]))[0]
+
+
+async def emit_conversations_updated_txn(
+    s: AsyncSession, actor: Actor, conversations: Sequence[Conversation]
+) -> None:
+    await s.flush()
+    outs = await conversation_outs_txn(s, conversations)
+    for conversation, out in zip(conversations, outs, strict=True):
+        emit_txn(s, actor, conversation.workspace_id, ConversationUpdated(conversation=out))
 
 
 async def emit_conversation_updated_txn(
     s: AsyncSession, actor: Actor, conversation: Conversation
 ) -> None:
-    await s.flush()
-    out = await conversation_out_txn(s, conversation)
-    emit_txn(s, actor, conversation.workspace_id, ConversationUpdated(conversation=out))
+    await emit_conversations_updated_txn(s, actor, [conversation])
 
 
 def preview_of(text: str | None, kind: str) -> str:
