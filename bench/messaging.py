@@ -24,6 +24,8 @@ from bench.server import BenchServer, relaydesk_server
 from bench.stats import console, machine, ms, percentile, print_table
 
 INGEST = int(os.environ.get("BENCH_INGEST_MESSAGES", "3000"))
+BATCHED = int(os.environ.get("BENCH_BATCHED_MESSAGES", "20000"))
+BATCH = int(os.environ.get("BENCH_BATCH", "100"))
 CATCH_UP = int(os.environ.get("BENCH_CATCH_UP_MESSAGES", "10000"))
 HISTORY = int(os.environ.get("BENCH_HISTORY_MESSAGES", "100000"))
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "100000"))
@@ -66,23 +68,36 @@ def _workspace(base_url: str) -> Workspace:
     return Workspace(base_url, workspace_id, channel, headers)
 
 
-def _produce(ws: Workspace, producer: int, count: int, contacts: int) -> list[float]:
-    """One producer: sequential requests, like one integration worker."""
+def _inbound_message(producer: int, i: int, contacts: int) -> dict[str, object]:
+    return {
+        "external_id": f"p{producer}-{i}-{uuid.uuid4().hex[:6]}",
+        "contact": {"external_id": f"customer-{i % contacts}"},
+        "text": f"message {i} from producer {producer}",
+    }
+
+
+def _produce(ws: Workspace, producer: int, count: int, contacts: int, batch: int) -> list[float]:
+    """One producer: sequential requests, like one integration worker. `batch` 0 posts one
+    message per request to `…/inbound`; more posts that many per request to `…/batch`."""
 
     async def run() -> list[float]:
         latencies = []
+        single = ws.path(f"/channels/{ws.channel_id}/inbound")
         async with httpx.AsyncClient(base_url=ws.base_url, timeout=30) as client:
-            for i in range(count):
+            for start in range(0, count, batch or 1):
                 started = time.perf_counter()
-                response = await client.post(
-                    ws.path(f"/channels/{ws.channel_id}/inbound"),
-                    headers=ws.headers,
-                    json={
-                        "external_id": f"p{producer}-{i}-{uuid.uuid4().hex[:6]}",
-                        "contact": {"external_id": f"customer-{i % contacts}"},
-                        "text": f"message {i} from producer {producer}",
-                    },
-                )
+                if batch:
+                    messages = [
+                        _inbound_message(producer, i, contacts)
+                        for i in range(start, min(start + batch, count))
+                    ]
+                    response = await client.post(
+                        f"{single}/batch", headers=ws.headers, json={"messages": messages}
+                    )
+                else:
+                    response = await client.post(
+                        single, headers=ws.headers, json=_inbound_message(producer, start, contacts)
+                    )
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     raise RuntimeError(response.text)
@@ -91,16 +106,18 @@ def _produce(ws: Workspace, producer: int, count: int, contacts: int) -> list[fl
     return asyncio.run(run())
 
 
-def ingest(ws: Workspace, producers: int) -> list[str]:
-    each = INGEST // producers
+def ingest(ws: Workspace, producers: int, batch: int = 0) -> list[str]:
+    total = BATCHED if batch else INGEST
+    each = total // producers
     context = multiprocessing.get_context("spawn")
     started = time.perf_counter()
     with context.Pool(producers) as pool:
-        results = pool.starmap(_produce, [(ws, p, each, 100) for p in range(producers)])
+        results = pool.starmap(_produce, [(ws, p, each, 100, batch) for p in range(producers)])
     elapsed = time.perf_counter() - started
     latencies = [v for r in results for v in r]
+    how = f", batches of {batch} (…/inbound/batch)" if batch else ""
     return [
-        f"(a) ingest, {producers} producer{'s' if producers > 1 else ''}",
+        f"(a) ingest, {producers} producer{'s' if producers > 1 else ''}{how}",
         f"{each * producers / elapsed:,.0f} msg/s",
         ms(percentile(latencies, 50)),
         ms(percentile(latencies, 99)),
@@ -219,6 +236,8 @@ def main() -> None:
         rows.append(["raw SQLite insert, one transaction", f"{batched:,.0f} rows/s", "", ""])
         rows.append(ingest(ws, 1))
         rows.append(ingest(ws, 4))
+        rows.append(ingest(ws, 1, BATCH))
+        rows.append(ingest(ws, 4, BATCH))
         rows.append(catch_up(server, ws))
         rows.append(history(server, ws))
         rows.append(conversation_list(server, ws))
