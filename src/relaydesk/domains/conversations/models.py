@@ -1,8 +1,9 @@
 """Tables of the conversations domain.
 
-`Conversation.last_seq` is the allocator of message sequence numbers: a writer increments it
-with UPDATE … RETURNING inside its transaction, which locks the row until commit, so
-numbers are dense (a rolled-back writer gives its number back) and never repeat.
+`Conversation.last_seq` is the allocator of message sequence numbers: a writer locks the row
+(`SELECT … FOR UPDATE`; on SQLite the write transaction itself), takes the next numbers and
+writes the new `last_seq` in its transaction, so numbers are dense (a rolled-back writer
+gives its numbers back) and never repeat.
 """
 
 from __future__ import annotations
