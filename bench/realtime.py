@@ -23,6 +23,8 @@ from bench.stats import console, machine, ms, percentile, print_table
 
 LISTENERS = int(os.environ.get("BENCH_LISTENERS", "10"))
 FANOUT_MESSAGES = int(os.environ.get("BENCH_FANOUT_MESSAGES", "1000"))
+FANOUT_BATCH = int(os.environ.get("BENCH_FANOUT_BATCH", "100"))
+FANOUT_BATCHED_MESSAGES = int(os.environ.get("BENCH_FANOUT_BATCHED_MESSAGES", "5000"))
 RATES = [int(r) for r in os.environ.get("BENCH_RATES", "100,500,1000").split(",")]
 RATE_SECONDS = float(os.environ.get("BENCH_RATE_SECONDS", "5"))
 IDLE_CONNECTIONS = int(os.environ.get("BENCH_IDLE_CONNECTIONS", "5000"))
@@ -78,7 +80,27 @@ async def _wait_for(condition: Callable[[], bool], limit_s: float) -> None:
         await asyncio.sleep(0.01)
 
 
-async def fanout(ws: Workspace) -> list[str]:
+async def _post_batch(
+    client: httpx.AsyncClient, ws: Workspace, texts: list[str], contact: int
+) -> None:
+    messages = [
+        {
+            "external_id": uuid.uuid4().hex,
+            "contact": {"external_id": f"rt-{contact + n}"},
+            "text": t,
+        }
+        for n, t in enumerate(texts)
+    ]
+    response = await client.post(
+        ws.path(f"/channels/{ws.channel_id}/inbound/batch"),
+        headers=ws.headers,
+        json={"messages": messages},
+    )
+    if response.status_code != 200:
+        raise RuntimeError(response.text)
+
+
+async def fanout(ws: Workspace, batch: int = 0) -> list[str]:
     listeners = [await _listener(ws) for _ in range(LISTENERS)]
     received = [0] * LISTENERS
     stop = asyncio.Event()
@@ -91,15 +113,21 @@ async def fanout(ws: Workspace) -> list[str]:
 
     readers = [asyncio.create_task(_receive(c, counter(i), stop)) for i, c in enumerate(listeners)]
     producers = 4
+    offered = FANOUT_BATCHED_MESSAGES if batch else FANOUT_MESSAGES
     started = time.perf_counter()
     async with httpx.AsyncClient(base_url=ws.base_url, timeout=60) as client:
 
         async def produce(p: int) -> None:
-            for i in range(FANOUT_MESSAGES // producers):
-                await _post(client, ws, f"fan-out {p}-{i}", i % 50)
+            each = offered // producers
+            for i in range(0, each, batch or 1):
+                if batch:
+                    texts = [f"fan-out {p}-{j}-{batch}" for j in range(i, min(i + batch, each))]
+                    await _post_batch(client, ws, texts, i % 50)
+                else:
+                    await _post(client, ws, f"fan-out {p}-{i}", i % 50)
 
         await asyncio.gather(*(produce(p) for p in range(producers)))
-    total = (FANOUT_MESSAGES // producers) * producers
+    total = (offered // producers) * producers
     await _wait_for(lambda: min(received) >= total, 120)
     elapsed = time.perf_counter() - started
     stop.set()
@@ -107,8 +135,9 @@ async def fanout(ws: Workspace) -> list[str]:
         reader.cancel()
     for conn in listeners:
         await conn.close()
+    how = f", batches of {batch}" if batch else ""
     return [
-        f"(a) ingest with {LISTENERS} WebSocket clients receiving all, 4 producers",
+        f"(a) ingest with {LISTENERS} WebSocket clients receiving all, 4 producers{how}",
         f"{total / elapsed:,.0f} msg/s",
         "",
         "",
@@ -190,6 +219,7 @@ def main() -> None:
     with relaydesk_server() as server:
         ws = _workspace(server.base_url)
         rows.append(asyncio.run(fanout(ws)))
+        rows.append(asyncio.run(fanout(ws, FANOUT_BATCH)))
         for rate in RATES:
             rows.append(asyncio.run(latency(ws, rate)))
     with relaydesk_server() as server:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 
 from relaydesk import __version__
-from tests.harness import run_cli, serve_process
+from tests.harness import free_port, run_cli, serve_process, wait_until
 
 PASSWORD = "operator password"
 
@@ -62,3 +64,35 @@ def test_create_workspace_from_the_command_line(cli_env: dict[str, str]) -> None
     )
     assert weak.returncode == 1
     assert "password" in weak.stderr
+
+
+def _answer_of_fake(env: dict[str, str], kind: str, path: str) -> str:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relaydesk", "fake", kind, "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    answers: list[str] = []
+
+    def answered() -> bool:
+        assert process.poll() is None, f"relaydesk fake {kind} exited"
+        try:
+            answers.append(httpx.get(f"http://127.0.0.1:{port}{path}", timeout=1).text)
+        except httpx.TransportError:
+            return False
+        return True
+
+    try:
+        wait_until(answered, 30, f"relaydesk fake {kind} to answer")
+        return answers[-1].replace(" ", "")
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
+def test_fake_providers_run_from_the_command_line(cli_env: dict[str, str]) -> None:
+    assert '"ok":true' in _answer_of_fake(cli_env, "telegram", "/bot123:abc/getMe")
+    phone = "100000000000001"
+    assert phone in _answer_of_fake(cli_env, "whatsapp", f"/_control/phone_numbers/{phone}")

@@ -7,6 +7,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from contextlib import nullcontext
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -78,6 +79,7 @@ def serve(
 
     from relaydesk.api.app import create_app
     from relaydesk.observability.logging import configure_logging
+    from relaydesk.realtime.transport import RealtimeWebSocketProtocol
 
     settings = _settings(host=host, port=port)
     configure_logging(settings.log_level, settings.log_format.value)
@@ -90,6 +92,10 @@ def serve(
         log_config=None,
         proxy_headers=True,
         server_header=False,
+        # Compression without per-connection zlib state (see realtime/transport.py); the
+        # gateway's own ping/pong heartbeat and idle timeout replace protocol-level pings.
+        ws=RealtimeWebSocketProtocol,
+        ws_ping_interval=None,
     )
 
 
@@ -132,6 +138,24 @@ def create_workspace(
         console.print(f"[bold red]relaydesk:[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     console.print(result, highlight=False)
+
+
+class FakeKind(StrEnum):
+    telegram = "telegram"
+    whatsapp = "whatsapp"
+
+
+@app.command()
+def fake(
+    kind: Annotated[FakeKind, typer.Argument(help="Which provider to stand in for.")],
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8081,
+) -> None:
+    """Run a fake Telegram Bot API or WhatsApp Cloud API for local development (docs/fakes.md).
+    Point a channel's `api_base_url` at it."""
+    from relaydesk.testing.fakes import serve_fake
+
+    serve_fake(kind.value, host, port)
 
 
 contacts_app = typer.Typer(

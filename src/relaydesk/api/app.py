@@ -15,6 +15,7 @@ from relaydesk.channels.api.outbound import ApiOutboundDeliverer
 from relaydesk.db import Database
 from relaydesk.db.database import create_engine
 from relaydesk.domains.conversations.actions import InboundGroupCommit
+from relaydesk.realtime.asgi import GatewayMiddleware
 from relaydesk.realtime.runtime import Realtime
 from relaydesk.settings import Settings, load_settings
 
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     problems.install(app)
+    # Inside the request context, ahead of the router: see realtime/asgi.py.
+    app.add_middleware(GatewayMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops.router)
     app.include_router(v1_router)

@@ -1,10 +1,17 @@
-"""One client connection (WebSocket or SSE): a bounded send queue and its subscriptions."""
+"""One client connection (WebSocket or SSE): a bounded send queue and its subscriptions.
+
+An idle connection is held by many thousands at once, so it is kept small: slots, no
+queue object until a frame is waiting, and at most one future for the writer's wait (no
+task per wait).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 
 from relaydesk.api.deps import Principal
 from relaydesk.domains.workspaces.access import WorkspaceAccess
@@ -16,70 +23,145 @@ class ConnectionClosedError(Exception):
     """The connection was closed (by the client, or by the server with a reason)."""
 
 
+def _release(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class Connection:
+    __slots__ = (
+        "_frames",
+        "_limit",
+        "_room",
+        "_waiter",
+        "close_code",
+        "close_reason",
+        "closed",
+        "id",
+        "principal",
+        "subscriptions",
+        "user_id",
+    )
+
     def __init__(self, principal: Principal, queue_size: int) -> None:
         self.id = uuid.uuid4().hex
-        self.principal = principal
         self.user_id = principal.user.id if principal.user else None
+        # Who it is and its sign-in are all an open connection needs: the ORM user is let go.
+        self.principal = principal if principal.user is None else replace(principal, user=None)
         self.subscriptions: dict[uuid.UUID, Subscription] = {}
-        self._queue: asyncio.Queue[OutFrame] = asyncio.Queue(queue_size)
-        self.closed = asyncio.Event()
+        self.closed = False
         self.close_code = CloseCode.NORMAL
         self.close_reason = ""
+        self._limit = queue_size
+        # Frames waiting to be written; None while there are none.
+        self._frames: deque[OutFrame] | None = None
+        # The writer waiting for a frame, and a catch-up waiting for room in the queue.
+        self._waiter: asyncio.Future[None] | None = None
+        self._room: asyncio.Future[None] | None = None
 
     def close(self, code: CloseCode, reason: str) -> None:
-        if not self.closed.is_set():
+        if not self.closed:
+            self.closed = True
             self.close_code, self.close_reason = code, reason
-            self.closed.set()
+            for waiter in (self._waiter, self._room):
+                if waiter is not None:
+                    _release(waiter)
 
     def send_nowait(self, frame: OutFrame) -> None:
         """Queue a frame without waiting; a full queue means a slow consumer, who is dropped."""
-        if self.closed.is_set():
+        if self.closed:
             return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        frames = self._frames
+        if frames is None:
+            frames = self._frames = deque()
+        elif len(frames) >= self._limit:
             self.close(CloseCode.SLOW_CONSUMER, "realtime.slow_consumer")
+            return
+        frames.append(frame)
+        if self._waiter is not None:
+            _release(self._waiter)
 
     async def send(self, frame: OutFrame, wait_seconds: float) -> None:
-        """Queue a frame, waiting up to `wait_seconds` for room (back-pressure for catch-up)."""
-        if self.closed.is_set():
+        """Queue a frame, waiting up to `wait_seconds` for room (back-pressure for catch-up).
+        One sender at a time: the catch-up of the subscription being made."""
+        await self.wait_for_room(1, wait_seconds)
+        self.send_nowait(frame)
+
+    def has_room(self, frames: int) -> bool:
+        return len(self._frames or ()) + frames <= self._limit
+
+    async def wait_for_room(self, frames: int, wait_seconds: float) -> None:
+        """Wait until `frames` more fit in the queue; a client that does not read for
+        `wait_seconds` is a slow consumer, and dropped."""
+        if self.closed:
             raise ConnectionClosedError
+        if self.has_room(frames):
+            return
+        loop = asyncio.get_running_loop()
         try:
-            await asyncio.wait_for(self._queue.put(frame), wait_seconds)
+            async with asyncio.timeout(wait_seconds):
+                while not self.closed and not self.has_room(frames):
+                    self._room = loop.create_future()
+                    await self._room
         except TimeoutError:
             self.close(CloseCode.SLOW_CONSUMER, "realtime.slow_consumer")
             raise ConnectionClosedError from None
+        finally:
+            self._room = None
+        if self.closed:
+            raise ConnectionClosedError
 
     async def next_frame(self, wait_seconds: float | None) -> OutFrame | None:
-        """The next frame to send; None after `wait_seconds`; ConnectionClosedError once closed."""
-        if self.closed.is_set():
+        """The next frame to send; None after `wait_seconds`; ConnectionClosedError once closed.
+        One reader at a time: the connection's writer."""
+        if self.closed:
             raise ConnectionClosedError
-        if not self._queue.empty():
-            return self._queue.get_nowait()
-        getter = asyncio.ensure_future(self._queue.get())
-        closing = asyncio.ensure_future(self.closed.wait())
-        try:
-            done, _ = await asyncio.wait(
-                {getter, closing}, timeout=wait_seconds, return_when=asyncio.FIRST_COMPLETED
-            )
-        finally:
-            closing.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter in done:
-            return getter.result()
-        if closing in done or self.closed.is_set():
-            raise ConnectionClosedError
-        return None
+        if not self._frames:
+            loop = asyncio.get_running_loop()
+            waiter = self._waiter = loop.create_future()
+            timer = None
+            if wait_seconds is not None:
+                timer = loop.call_later(wait_seconds, _release, waiter)
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if self.closed:
+                raise ConnectionClosedError
+            if not self._frames:
+                return None
+        frames = self._frames
+        assert frames is not None
+        frame = frames.popleft()
+        if not frames:
+            self._frames = None  # an idle connection holds no queue
+        if self._room is not None:
+            _release(self._room)
+        return frame
 
 
 class Subscription:
     """A connection's interest in one workspace: its inbox, or some of its conversations.
 
     While `buffer` is a list the subscription is catching up: the hub parks live events
-    there, and the catch-up drops those it has already replayed.
+    there, and the catch-up drops those it has already replayed. `seqs` holds, for the
+    conversations a client resumed by seq, the last seq it has (sent or given): a
+    `message.created` at or below it is not sent again.
     """
+
+    __slots__ = (
+        "_buffer_limit",
+        "access",
+        "buffer",
+        "connection",
+        "conversation_ids",
+        "last_position",
+        "overflowed",
+        "seqs",
+        "workspace_id",
+    )
 
     def __init__(
         self,
@@ -95,12 +177,18 @@ class Subscription:
         self.last_position = 0
         self.buffer: list[Delivery] | None = None
         self.overflowed = False
+        self.seqs: Mapping[uuid.UUID, int] | None = None
         self._buffer_limit = buffer_limit
 
     def wants(self, delivery: Delivery) -> bool:
         if delivery.user_id is not None and delivery.user_id != self.connection.user_id:
             return False
-        return self.follows(delivery.conversation_id)
+        if not self.follows(delivery.conversation_id):
+            return False
+        if delivery.seq is not None and self.seqs and delivery.conversation_id is not None:
+            # Already replayed by seq (or held by the client): never twice.
+            return delivery.seq > self.seqs.get(delivery.conversation_id, -1)
+        return True
 
     def follows(self, conversation_id: uuid.UUID | None) -> bool:
         return self.conversation_ids is None or conversation_id in self.conversation_ids

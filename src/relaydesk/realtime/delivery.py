@@ -29,6 +29,8 @@ class Delivery:
     conversation_id: uuid.UUID | None
     user_id: uuid.UUID | None
     frame: OutFrame
+    # The message's seq, on `message.created` (a subscription resumed by seq drops repeats).
+    seq: int | None = None
 
     @classmethod
     def of(cls, event: PublishedEvent) -> Delivery:
@@ -48,6 +50,7 @@ class Delivery:
             conversation_id=_conversation_of(event.payload),
             user_id=_uuid(event.payload.get("user_id")) if event.type in PER_USER_EVENTS else None,
             frame=OutFrame(event.type, text, event.position),
+            seq=_created_seq(event),
         )
 
 
@@ -57,6 +60,14 @@ def _conversation_of(payload: dict[str, Any]) -> uuid.UUID | None:
     if isinstance(payload.get("conversation"), dict):
         return _uuid(payload["conversation"].get("id"))
     return _uuid(payload.get("conversation_id"))
+
+
+def _created_seq(event: PublishedEvent) -> int | None:
+    message = event.payload.get("message")
+    if event.type != "message.created" or not isinstance(message, dict):
+        return None
+    seq = message.get("seq")
+    return seq if isinstance(seq, int) else None
 
 
 def _uuid(value: Any) -> uuid.UUID | None:

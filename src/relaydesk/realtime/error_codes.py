@@ -13,3 +13,8 @@ class RealtimeError(ErrorCode):
     )
     IDLE_TIMEOUT = ("realtime.idle_timeout", 408, "Nothing was received for too long")
     SLOW_CONSUMER = ("realtime.slow_consumer", 429, "The client does not read fast enough")
+    SUBSCRIPTION_ENDED = (
+        "realtime.subscription_ended",
+        403,
+        "The subscription has ended: the caller no longer belongs to the workspace",
+    )

@@ -14,6 +14,8 @@ from relaydesk.errors import AppError, ErrorCode
 VERSION = 1
 MAX_CONVERSATIONS = 500
 FrameId = Annotated[str, Field(max_length=64)] | int
+# A seq a client holds: a JSON integer, never a string or a boolean.
+Seq = Annotated[int, Field(ge=0, strict=True)]
 
 
 class CloseCode(IntEnum):
@@ -43,6 +45,12 @@ class Subscribe(_ClientFrame):
     workspace_id: uuid.UUID
     conversation_ids: list[uuid.UUID] | None = Field(default=None, max_length=MAX_CONVERSATIONS)
     after: int | None = Field(default=None, ge=0)
+    seqs: dict[uuid.UUID, Seq] | None = Field(
+        default=None,
+        max_length=MAX_CONVERSATIONS,
+        description="Per conversation, the last seq the client has: the messages after it "
+        "are replayed.",
+    )
 
 
 class Unsubscribe(_ClientFrame):
@@ -76,7 +84,7 @@ def dump(frame_type: str, **fields: Any) -> str:
     return json.dumps({"v": VERSION, "type": frame_type, **fields}, separators=(",", ":"))
 
 
-def error(code: ErrorCode, detail: str | None = None, ref: Any = None) -> str:
+def error(code: ErrorCode, detail: str | None = None, ref: Any = None, **fields: Any) -> str:
     return dump(
         "error",
         ref=ref,
@@ -84,6 +92,7 @@ def error(code: ErrorCode, detail: str | None = None, ref: Any = None) -> str:
         status=code.status,
         title=code.title,
         detail=detail or code.title,
+        **fields,
     )
 
 

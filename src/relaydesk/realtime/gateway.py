@@ -1,8 +1,10 @@
 """The WebSocket gateway: authenticate, then read client frames and write server frames.
 
-Three tasks per connection: the reader (client frames, with the idle timeout), the writer
-(the send queue, plus a `ping` every heartbeat interval) and a watcher for a close the
-server decided on (a slow consumer). The first to finish ends the connection.
+Two tasks per connection, because many thousands are held open at once: the reader (client
+frames) and the writer, which runs in the connection's own task (the send queue, a `ping`
+and a re-check of the credential every heartbeat interval, the idle timeout). Whichever
+ends first ends the connection: the reader on a disconnect, the writer on a close the
+server decided on (idle, slow consumer, revoked credential).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from relaydesk.domains.conversations.models import Conversation
 from relaydesk.domains.workspaces.roles import Permission
 from relaydesk.errors import AppError, CommonError
 from relaydesk.realtime import catchup, frames
-from relaydesk.realtime.auth import authenticate, revoked, workspace_access
+from relaydesk.realtime.auth import authenticate, recheck, workspace_access
 from relaydesk.realtime.connection import Connection, ConnectionClosedError
 from relaydesk.realtime.delivery import OutFrame
 from relaydesk.realtime.error_codes import RealtimeError
@@ -36,6 +38,7 @@ log = logging.getLogger(__name__)
 
 _MAX_FRAME_CHARS = 64 * 1024
 _VERIFIED_LIMIT = 1000
+_PING = frames.dump("ping")
 
 
 class _CloseError(Exception):
@@ -54,8 +57,8 @@ async def serve(websocket: WebSocket, realtime: Realtime, token: str | None) -> 
     except WebSocketDisconnect:
         return
     connection = Connection(principal, realtime.settings.realtime_send_queue)
-    session = _Session(websocket, realtime, connection)
-    await session.run()
+    del principal  # held open for the connection's life otherwise, ORM user and all
+    await _Session(websocket, realtime, connection).run()
 
 
 async def _authenticate(websocket: WebSocket, realtime: Realtime, token: str | None) -> Principal:
@@ -101,13 +104,30 @@ async def _close(websocket: WebSocket, code: int, reason: str) -> None:
 
 
 class _Session:
+    """One authenticated WebSocket: the reader runs in its own task, the writer (frames,
+    heartbeats, the idle timeout and the re-check of the credential) in the caller's."""
+
+    __slots__ = (
+        "_busy",
+        "_last_received",
+        "_verified",
+        "connection",
+        "realtime",
+        "settings",
+        "websocket",
+    )
+
     def __init__(self, websocket: WebSocket, realtime: Realtime, connection: Connection) -> None:
         self.websocket = websocket
         self.realtime = realtime
         self.connection = connection
         self.settings = realtime.settings
         # Conversations already checked for typing frames, so keystrokes cost no query.
-        self._verified: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        self._verified: set[tuple[uuid.UUID, uuid.UUID]] | None = None
+        # When the last client frame arrived (loop time), and whether one is being handled:
+        # a long catch-up is not idleness.
+        self._last_received = asyncio.get_running_loop().time()
+        self._busy = False
 
     async def run(self) -> None:
         connection = self.connection
@@ -126,58 +146,108 @@ class _Session:
                 ),
             )
         )
-        tasks = [
-            asyncio.create_task(self._read()),
-            asyncio.create_task(self._write()),
-            asyncio.create_task(connection.closed.wait()),
-        ]
+        reader = asyncio.create_task(self._read())
         try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            await self._write()
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            connection.close(connection.close_code, connection.close_reason)
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
             self.realtime.hub.remove_connection(connection)
         await _close(self.websocket, connection.close_code, connection.close_reason)
 
     async def _write(self) -> None:
+        """Send queued frames; every heartbeat, re-check the credential and send a ping; close
+        a connection that sent nothing for the idle timeout. Returns when the connection ends."""
         heartbeat = self.settings.realtime_heartbeat_seconds
+        idle = self.settings.realtime_idle_timeout_seconds
+        connection = self.connection
         loop = asyncio.get_running_loop()
         next_ping = loop.time() + heartbeat
         try:
             while True:
-                frame = await self.connection.next_frame(max(0.0, next_ping - loop.time()))
+                now = loop.time()
+                if now >= next_ping:
+                    if await self._recheck():
+                        return
+                    await self.websocket.send_text(_PING)
+                    next_ping = loop.time() + heartbeat
+                    continue
+                idle_at = self._last_received + idle
+                if self._busy:
+                    wake = next_ping
+                elif now >= idle_at:
+                    connection.close(CloseCode.IDLE_TIMEOUT, RealtimeError.IDLE_TIMEOUT.code)
+                    return
+                else:
+                    wake = min(next_ping, idle_at)
+                frame = await connection.next_frame(wake - now)
                 if frame is not None:
                     await self.websocket.send_text(frame.text)
-                if loop.time() >= next_ping:
-                    if await self._credential_revoked():
-                        return
-                    await self.websocket.send_text(frames.dump("ping"))
-                    next_ping = loop.time() + heartbeat
+                    frame = None  # not held while waiting for the next one
         except (ConnectionClosedError, WebSocketDisconnect, RuntimeError, OSError):
             return
 
-    async def _credential_revoked(self) -> bool:
-        """Checked once a heartbeat, so signing out or revoking a key ends open connections
-        within one interval. Closes the connection (4401) with the reason when it has."""
-        reason = await revoked(self.realtime.db, self.connection.principal, utcnow())
-        if reason is None:
+    async def _recheck(self) -> bool:
+        """Once a heartbeat, one query: a sign-out or revoked key ends the connection (4401,
+        with the reason; returns True), and a subscription to a workspace the user no longer
+        belongs to ends with an error frame while the connection stays."""
+        connection = self.connection
+        try:
+            workspace_ids = list(connection.subscriptions)
+            standing = await shielded(
+                recheck(self.realtime.db, connection.principal, workspace_ids, utcnow())
+            )
+        except Exception:
+            # The database is unavailable for a moment: the next heartbeat checks again.
+            log.warning("realtime re-check failed; retrying at the next heartbeat", exc_info=True)
             return False
-        await self.websocket.send_text(frames.error(reason))
-        self.connection.close(CloseCode.UNAUTHENTICATED, reason.code)
-        return True
+        if standing.revoked is not None:
+            await self.websocket.send_text(frames.error(standing.revoked))
+            connection.close(CloseCode.UNAUTHENTICATED, standing.revoked.code)
+            return True
+        for workspace_id, subscription in list(connection.subscriptions.items()):
+            access = standing.access(subscription.access)
+            if access is None:
+                self._end_subscription(workspace_id)
+            else:
+                subscription.access = access
+        return False
+
+    def _end_subscription(self, workspace_id: uuid.UUID) -> None:
+        catchup.unsubscribe(self.realtime, self.connection, workspace_id)
+        if self._verified:
+            self._verified = {key for key in self._verified if key[0] != workspace_id}
+        self.connection.send_nowait(
+            OutFrame(
+                "error",
+                frames.error(
+                    RealtimeError.SUBSCRIPTION_ENDED,
+                    "You no longer belong to this workspace",
+                    workspace_id=str(workspace_id),
+                ),
+            )
+        )
 
     async def _read(self) -> None:
-        idle = self.settings.realtime_idle_timeout_seconds
+        loop = asyncio.get_running_loop()
         try:
             while True:
-                text = await _receive(self.websocket, idle)
-                if text is None:
-                    self.connection.close(CloseCode.IDLE_TIMEOUT, RealtimeError.IDLE_TIMEOUT.code)
-                    return
-                await self._handle(text)
+                # No timer per frame: the writer closes a connection idle for too long.
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                self._last_received = loop.time()
+                text = message.get("text")
+                self._busy = True
+                try:
+                    await self._handle("" if text is None else str(text))  # binary: malformed
+                finally:
+                    self._busy = False
+                    self._last_received = loop.time()
         except (WebSocketDisconnect, ConnectionClosedError, RuntimeError):
-            self.connection.close(CloseCode.NORMAL, "")
+            pass
+        self.connection.close(CloseCode.NORMAL, "")
 
     async def _handle(self, text: str) -> None:
         ref: Any = None
@@ -218,7 +288,13 @@ class _Session:
                 workspace_access(self.realtime.db, connection.principal, frame.workspace_id)
             )
             await catchup.subscribe(
-                self.realtime, connection, access, frame.conversation_ids, frame.after, frame.id
+                self.realtime,
+                connection,
+                access,
+                frame.conversation_ids,
+                frame.after,
+                frame.id,
+                frame.seqs,
             )
         elif isinstance(frame, frames.Unsubscribe):
             if not catchup.unsubscribe(self.realtime, connection, frame.workspace_id):
@@ -238,8 +314,10 @@ class _Session:
             raise AppError(RealtimeError.NOT_SUBSCRIBED)
         subscription.access.require(Permission.conversations_write)
         key = (frame.workspace_id, frame.conversation_id)
-        if key not in self._verified:
+        if self._verified is None or key not in self._verified:
             await _require_conversation(self.realtime, *key)
+            if self._verified is None:
+                self._verified = set()
             if len(self._verified) < _VERIFIED_LIMIT:
                 self._verified.add(key)
         actor = self.connection.principal.actor

@@ -2,7 +2,9 @@
 
 Each event is sent with `id: <position>`, so a reconnecting EventSource resumes with
 `Last-Event-ID` by itself. A comment line goes out every heartbeat interval to keep
-proxies from closing a quiet stream.
+proxies from closing a quiet stream; at the same interval the stream checks that its
+sign-in or API key still holds and that its caller still belongs to the workspace, and ends
+with an `error` event when not.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 
+from relaydesk.db.base import utcnow
+from relaydesk.db.database import shielded
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.errors import CommonError
 from relaydesk.realtime import catchup, frames
+from relaydesk.realtime.auth import recheck
 from relaydesk.realtime.connection import Connection, ConnectionClosedError
 from relaydesk.realtime.delivery import OutFrame
 from relaydesk.realtime.error_codes import RealtimeError
@@ -56,18 +61,60 @@ async def stream(
         catchup.subscribe(realtime, connection, access, conversation_ids, after)
     )
     subscribing.add_done_callback(lambda task: _end_on_failure(task, connection))
+    loop = asyncio.get_running_loop()
+    next_ping = loop.time() + heartbeat
     try:
         yield f"retry: {_RETRY_MS}\n\n"
         while True:
+            now = loop.time()
+            if now >= next_ping:
+                ended = await _recheck(realtime, connection, access)
+                if ended is not None:
+                    yield _format(OutFrame("error", ended))
+                    return
+                yield ": ping\n\n"
+                next_ping = loop.time() + heartbeat
+                continue
             try:
-                frame = await connection.next_frame(heartbeat)
+                frame = await connection.next_frame(next_ping - now)
             except ConnectionClosedError:
                 if connection.close_code is CloseCode.SLOW_CONSUMER:
                     yield _format(OutFrame("error", frames.error(RealtimeError.SLOW_CONSUMER)))
                 return
-            yield ": ping\n\n" if frame is None else _format(frame)
+            if frame is not None:
+                yield _format(frame)
     finally:
+        connection.close(CloseCode.NORMAL, "")
         subscribing.cancel()
         with contextlib.suppress(asyncio.CancelledError, ConnectionClosedError):
             await subscribing
         realtime.hub.remove_connection(connection)
+
+
+async def _recheck(
+    realtime: Realtime, connection: Connection, access: WorkspaceAccess
+) -> str | None:
+    """Once a heartbeat, one query: the error frame that ends the stream when the sign-in or
+    key was revoked or the caller left the workspace, else None."""
+    try:
+        standing = await shielded(
+            recheck(realtime.db, connection.principal, [access.workspace_id], utcnow())
+        )
+    except Exception:
+        # The database is unavailable for a moment: the next heartbeat checks again.
+        log.warning("event stream re-check failed; retrying at the next heartbeat", exc_info=True)
+        return None
+    if standing.revoked is not None:
+        return frames.error(standing.revoked)
+    subscription = connection.subscriptions.get(access.workspace_id)
+    current = access if subscription is None else subscription.access
+    now = standing.access(current)
+    if now is None:
+        return frames.error(
+            RealtimeError.SUBSCRIPTION_ENDED,
+            "You no longer belong to this workspace",
+            workspace_id=str(access.workspace_id),
+        )
+    if subscription is not None:
+        subscription.access = now
+    return None

@@ -22,7 +22,6 @@ from relaydesk.api.deps import (
     workspace_access,
 )
 from relaydesk.api.v1.pages import PageOut
-from relaydesk.db.pagination import MAX_LIMIT
 from relaydesk.domains.conversations import queries
 from relaydesk.domains.conversations.actions import attachments as attachment_actions
 from relaydesk.domains.conversations.actions import conversations as conversation_actions
@@ -55,6 +54,8 @@ conversations = APIRouter(prefix="/workspaces/{workspace_id}/conversations", tag
 attachments = APIRouter(prefix="/workspaces/{workspace_id}/attachments", tags=["attachments"])
 Write = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.conversations_write))]
 Seq = Annotated[int | None, Query(ge=0)]
+# Pages of messages may be larger than other lists: a client catching up reads thousands.
+MAX_MESSAGES_PAGE = 1000
 
 
 @conversations.get("")
@@ -172,7 +173,7 @@ async def list_messages(
     after_seq: Seq = None,
     before_seq: Seq = None,
     around_seq: Seq = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = PAGE_SIZE,
+    limit: Annotated[int, Query(ge=1, le=MAX_MESSAGES_PAGE)] = PAGE_SIZE,
 ) -> MessagesPage:
     """Messages in seq order. `after_seq` pages forward (catch-up); `before_seq` pages back
     through history; `around_seq` centres a page on one message (a search hit, a reply);

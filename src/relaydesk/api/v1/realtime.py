@@ -1,6 +1,7 @@
-"""Realtime endpoints: the WebSocket gateway and its server-sent-events fallback.
+"""Realtime endpoints: the server-sent-events fallback of the WebSocket gateway.
 
-The protocol is described in docs/realtime-protocol.md.
+The gateway itself, `/api/v1/ws`, is served ahead of the router (realtime/asgi.py). The
+protocol is described in docs/realtime-protocol.md.
 """
 
 from __future__ import annotations
@@ -8,13 +9,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, WebSocket
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from fastapi.security.utils import get_authorization_scheme_param
 
 from relaydesk.api.deps import DbDep, SettingsDep
 from relaydesk.errors import AppError, CommonError
-from relaydesk.realtime import gateway, sse
+from relaydesk.realtime import sse
 from relaydesk.realtime.auth import authenticate, workspace_access
 from relaydesk.realtime.connection import Connection
 from relaydesk.realtime.frames import MAX_CONVERSATIONS
@@ -30,15 +31,9 @@ Token = Annotated[
 ]
 
 
-def _realtime(connection: Request | WebSocket) -> Realtime:
-    realtime: Realtime = connection.app.state.realtime
+def _realtime(request: Request) -> Realtime:
+    realtime: Realtime = request.app.state.realtime
     return realtime
-
-
-@router.websocket("/ws")
-async def websocket_gateway(websocket: WebSocket, token: Token = None) -> None:
-    """The realtime gateway; authenticate with `?token=` or a first `hello` frame."""
-    await gateway.serve(websocket, _realtime(websocket), token)
 
 
 @router.get(
