@@ -289,9 +289,10 @@ class ChannelAdapter(abc.ABC):
         self,
         *,
         client: httpx.AsyncClient | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
+        timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(timeout=timeout)
         self.timeout = timeout

@@ -101,10 +101,7 @@ class TelegramAdapter(ChannelAdapter):
         timeout: float | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"client": client, "rate_limits": rate_limits}
-        if timeout is not None:
-            kwargs["timeout"] = timeout
-        super().__init__(**kwargs)
+        super().__init__(client=client, timeout=timeout, rate_limits=rate_limits)
         self._token = bot_token
         self._secret = secret_token
         self.api_base_url = (api_base_url or DEFAULT_API_BASE_URL).rstrip("/")

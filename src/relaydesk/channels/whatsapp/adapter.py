@@ -107,10 +107,7 @@ class WhatsAppAdapter(ChannelAdapter):
         timeout: float | None = None,
         rate_limits: RateLimits | None = None,
     ) -> None:
-        kwargs: dict[str, Any] = {"client": client, "rate_limits": rate_limits}
-        if timeout is not None:
-            kwargs["timeout"] = timeout
-        super().__init__(**kwargs)
+        super().__init__(client=client, timeout=timeout, rate_limits=rate_limits)
         self.phone_number_id = phone_number_id
         self._token = access_token
         self._app_secret = app_secret

@@ -95,8 +95,27 @@ def payload_of(
     return {}
 
 
-def _sender(actor: Actor) -> SenderType:
-    return SenderType.user if actor.user_id else SenderType.bot
+def _from_member(
+    actor: Actor,
+    conversation: Conversation,
+    direction: Direction,
+    kind: MessageType,
+    text: str | None,
+    payload: dict[str, Any],
+    status: MessageStatus | None = None,
+) -> Message:
+    """A message written by a member (or an API key, a bot), before it takes its seq."""
+    return Message(
+        id=uuid.uuid4(),
+        channel_id=conversation.channel_id,
+        direction=direction.value,
+        sender_type=(SenderType.user if actor.user_id else SenderType.bot).value,
+        sender_id=str(actor.id) if actor.id else None,
+        type=kind.value,
+        text=text,
+        payload=payload,
+        status=status.value if status else None,
+    )
 
 
 async def send_message(
@@ -117,18 +136,14 @@ async def send_message(
         uploads = await check_attachments_txn(s, workspace_id, body.type, body.attachment_ids)
         if conversation.first_response_at is None and actor.user_id is not None:
             conversation.first_response_at = now
-        message = Message(
-            id=uuid.uuid4(),
-            channel_id=conversation.channel_id,
-            direction=Direction.outbound.value,
-            sender_type=_sender(actor).value,
-            sender_id=str(actor.id) if actor.id else None,
-            type=body.type.value,
-            text=body.text,
-            payload=payload_of(
-                body.type, payload_of_attachments(uploads), body.location, body.template
-            ),
-            status=MessageStatus.queued.value,
+        message = _from_member(
+            actor,
+            conversation,
+            Direction.outbound,
+            body.type,
+            body.text,
+            payload_of(body.type, payload_of_attachments(uploads), body.location, body.template),
+            status=MessageStatus.queued,
         )
         await do_append_messages_txn(s, actor, [(conversation, message)], now)
         do_bind_attachments_txn(uploads, message.id)  # after the message row exists
@@ -144,15 +159,8 @@ async def add_note(
         conversation = await check_writable_conversation_txn(
             s, actor, workspace_id, conversation_id
         )
-        message = Message(
-            id=uuid.uuid4(),
-            channel_id=conversation.channel_id,
-            direction=Direction.internal.value,
-            sender_type=_sender(actor).value,
-            sender_id=str(actor.id) if actor.id else None,
-            type=MessageType.note.value,
-            text=text,
-            payload={},
+        message = _from_member(
+            actor, conversation, Direction.internal, MessageType.note, text, payload={}
         )
         await do_append_messages_txn(s, actor, [(conversation, message)], now)
         return message
