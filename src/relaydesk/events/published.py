@@ -32,19 +32,6 @@ class PublishedEvent:
         OutboxEvent.created_at,
     )
 
-    @classmethod
-    def of_row(cls, row: OutboxEvent) -> PublishedEvent:
-        assert row.position is not None
-        return cls(
-            position=row.position,
-            workspace_id=row.workspace_id,
-            type=row.type,
-            payload=row.payload,
-            actor_type=row.actor_type,
-            actor_id=row.actor_id,
-            created_at=row.created_at,
-        )
-
     def to_wire(self) -> dict[str, Any]:
         return {
             "position": self.position,

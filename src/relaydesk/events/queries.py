@@ -30,24 +30,24 @@ async def events_after(
 ) -> list[PublishedEvent]:
     """One workspace's events after `after`, by position (a client's catch-up)."""
     stmt = (
-        select(OutboxEvent)
+        select(OutboxEvent.position, *PublishedEvent.COLUMNS)
         .where(OutboxEvent.workspace_id == workspace_id, OutboxEvent.position > after)
         .order_by(OutboxEvent.position)
         .limit(limit)
     )
     async with db.read("outbox_events_after") as s:
-        rows = (await s.scalars(stmt)).all()
-    return [PublishedEvent.of_row(r) for r in rows]
+        rows = (await s.execute(stmt)).all()
+    return [PublishedEvent(*row) for row in rows]
 
 
 async def events_between(db: Database, after: int, upto: int, limit: int) -> list[PublishedEvent]:
     """Every workspace's events with `after < position <= upto` (the hub repairing a gap)."""
     stmt = (
-        select(OutboxEvent)
+        select(OutboxEvent.position, *PublishedEvent.COLUMNS)
         .where(OutboxEvent.position > after, OutboxEvent.position <= upto)
         .order_by(OutboxEvent.position)
         .limit(limit)
     )
     async with db.read("outbox_events_between") as s:
-        rows = (await s.scalars(stmt)).all()
-    return [PublishedEvent.of_row(r) for r in rows]
+        rows = (await s.execute(stmt)).all()
+    return [PublishedEvent(*row) for row in rows]

@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import select
 
 from relaydesk.db.database import shielded
-from relaydesk.domains.conversations.models import Conversation, Message
+from relaydesk.domains.conversations.models import Conversation
+from relaydesk.domains.conversations.queries import messages_by_seq
 from relaydesk.domains.conversations.schemas import MessageOut
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.errors import AppError, CommonError, not_found
@@ -215,40 +216,22 @@ async def _replay_messages(
         )
         while True:
             page = await shielded(
-                _messages_after(
-                    realtime, subscription.workspace_id, conversation_id, held[conversation_id]
+                messages_by_seq(
+                    realtime.db,
+                    subscription.workspace_id,
+                    conversation_id,
+                    after_seq=held[conversation_id],
+                    before_seq=None,
+                    limit=_MESSAGE_PAGE,
                 )
             )
-            for batch, last_seq in _batches(page):
+            for batch, last_seq in _batches(page.items):
                 text = prefix + ",".join(batch) + "]}"
                 await subscription.connection.send(OutFrame("messages", text), _SEND_TIMEOUT)
                 held[conversation_id] = last_seq
-            if len(page) < _MESSAGE_PAGE:
+            if not page.has_more:
                 break
     return resync
-
-
-_MESSAGE_COLUMNS = [getattr(Message, name) for name in MessageOut.model_fields]
-
-
-async def _messages_after(
-    realtime: Realtime, workspace_id: uuid.UUID, conversation_id: uuid.UUID, after_seq: int
-) -> list[MessageOut]:
-    """A page of a conversation's messages after `after_seq`, as the messages list returns
-    them; plain rows (no ORM objects), since a replay may read thousands."""
-    stmt = (
-        select(*_MESSAGE_COLUMNS)
-        .where(
-            Message.workspace_id == workspace_id,
-            Message.conversation_id == conversation_id,
-            Message.seq > after_seq,
-        )
-        .order_by(Message.seq)
-        .limit(_MESSAGE_PAGE)
-    )
-    async with realtime.db.read("realtime_messages_after") as s:
-        rows = (await s.execute(stmt)).all()
-    return [MessageOut.model_validate(row) for row in rows]
 
 
 def _batches(messages: list[MessageOut]) -> Iterator[tuple[list[str], int]]:

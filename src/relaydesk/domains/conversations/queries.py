@@ -196,6 +196,9 @@ async def get_conversation(
         return (await _views_txn(s, [conversation], user_id))[0]
 
 
+_MESSAGE_COLUMNS = [getattr(Message, name) for name in MessageOut.model_fields]
+
+
 async def messages_by_seq(
     db: Database,
     workspace_id: uuid.UUID,
@@ -211,12 +214,13 @@ async def messages_by_seq(
     last seq."""
     async with db.read("messages_by_seq") as s:
         await get_in_workspace_txn(s, Conversation, workspace_id, conversation_id, "conversation")
-        base = select(Message).where(Message.conversation_id == conversation_id)
+        # Plain rows, not ORM objects: a catch-up reads thousands.
+        base = select(*_MESSAGE_COLUMNS).where(Message.conversation_id == conversation_id)
         if around_seq is not None:
             older = (limit - 1) // 2
             before = list(
                 (
-                    await s.scalars(
+                    await s.execute(
                         base.where(Message.seq < around_seq)
                         .order_by(Message.seq.desc())
                         .limit(older + 1)
@@ -226,7 +230,7 @@ async def messages_by_seq(
             newer = limit - min(len(before), older)
             after = list(
                 (
-                    await s.scalars(
+                    await s.execute(
                         base.where(Message.seq >= around_seq).order_by(Message.seq).limit(newer + 1)
                     )
                 ).all()
@@ -243,7 +247,7 @@ async def messages_by_seq(
             if before_seq is not None:
                 stmt = stmt.where(Message.seq < before_seq)
             stmt = stmt.order_by(Message.seq.desc()).limit(limit + 1)
-        rows = list((await s.scalars(stmt)).all())
+        rows = list((await s.execute(stmt)).all())
     has_more = len(rows) > limit
     rows = rows[:limit]
     if after_seq is None:
