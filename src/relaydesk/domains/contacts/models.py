@@ -40,6 +40,8 @@ class ContactIdentity(TenantMixin, Base):
     contact_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("contacts.id", ondelete="CASCADE"), index=True
     )
+    # The contact blocked the account (Telegram `my_chat_member` kicked): sends would fail.
+    unreachable_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class ContactTag(Base):

@@ -76,6 +76,8 @@ class Conversation(TenantMixin, Base):
     last_message_preview: Mapped[str | None] = mapped_column(String(200), default=None)
     first_response_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The contact's last inbound message: WhatsApp's 24-hour customer-service window.
+    last_inbound_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Message(TenantMixin, Base):
