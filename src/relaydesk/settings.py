@@ -97,6 +97,25 @@ class Settings(BaseSettings):
     realtime_idle_timeout_seconds: float = Field(default=60.0, gt=0, le=3600)
     realtime_send_queue: int = Field(default=1000, ge=10, le=1_000_000)
     realtime_replay_limit: int = Field(default=10_000, ge=1)
+    # Channel credentials: `kid:key` pairs (key: 32 bytes, urlsafe base64), comma-separated;
+    # the first seals, all open. Empty: one key derived from secret_key (docs/channels.md).
+    credentials_keys: str = Field(default="", repr=False)
+    # Inbound webhooks: bodies over this are refused (413) before anything is stored.
+    webhook_max_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    inbox_batch_size: int = Field(default=100, ge=1, le=10_000)
+    inbox_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    inbox_max_attempts: int = Field(default=5, ge=1, le=100)
+    telegram_poll_timeout_seconds: int = Field(default=25, ge=0, le=50)
+    outbound_batch_size: int = Field(default=100, ge=1, le=1000)
+    outbound_max_attempts: int = Field(default=8, ge=1, le=50)
+    outbound_backoff_seconds: float = Field(default=1.0, gt=0)
+    outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    outbound_claim_seconds: float = Field(default=120.0, gt=0)
+    outbound_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # Durable jobs (DBOS): its own database (never the application's SQLite file), and a
+    # unique, stable id per process so a restarted process recovers its own work.
+    dbos_database_url: str = ""
+    executor_id: str = Field(default="", max_length=100)
 
     @field_validator("log_level")
     @classmethod

@@ -17,6 +17,7 @@ from relaydesk.db.database import create_engine
 from relaydesk.domains.conversations.actions import InboundGroupCommit
 from relaydesk.realtime.asgi import GatewayMiddleware
 from relaydesk.realtime.runtime import Realtime
+from relaydesk.security.credentials import Sealer
 from relaydesk.settings import Settings, load_settings
 
 DESCRIPTION = """
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.sealer = Sealer.from_settings(settings)
     problems.install(app)
     # Inside the request context, ahead of the router: see realtime/asgi.py.
     app.add_middleware(GatewayMiddleware)

@@ -35,6 +35,7 @@ from relaydesk.domains.conversations.schemas import (
 )
 from relaydesk.domains.workspaces.access import WorkspaceAccess
 from relaydesk.domains.workspaces.roles import Permission
+from relaydesk.security.credentials import Sealer
 
 router = APIRouter(prefix="/workspaces/{workspace_id}/channels", tags=["channels"])
 Manage = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.workspace_manage))]
@@ -46,25 +47,36 @@ async def list_channels(
     access: ReadAccess, db: DbDep, cursor: Cursor = None, limit: Limit = PAGE_SIZE
 ) -> PageOut[ChannelOut]:
     page = await list_in_workspace(db, Channel, access.workspace_id, cursor, limit)
-    return PageOut(
-        items=[ChannelOut.model_validate(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return PageOut(items=[ChannelOut.of(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+def _sealer(request: Request) -> Sealer:
+    sealer: Sealer = request.app.state.sealer
+    return sealer
+
+
+SealerDep = Annotated[Sealer, Depends(_sealer)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-async def create_channel(body: ChannelCreateIn, access: Manage, db: DbDep) -> ChannelCreatedOut:
-    """Connect a channel account. `api`: inbound messages are POSTed to `…/inbound`."""
-    created = await actions.create_channel(db, access.actor, access.workspace_id, body)
+async def create_channel(
+    body: ChannelCreateIn, access: Manage, db: DbDep, sealer: SealerDep, settings: SettingsDep
+) -> ChannelCreatedOut:
+    """Connect a channel account. `api`: inbound messages are POSTed to `…/inbound`.
+    `telegram` and `whatsapp_cloud`: the secrets are sealed at rest and only ever shown
+    masked; `config.webhook_url` is the address the provider calls."""
+    created = await actions.create_channel(
+        db, sealer, access.actor, access.workspace_id, body, base_url=settings.base_url
+    )
     return ChannelCreatedOut(
-        **ChannelOut.model_validate(created.channel).model_dump(),
-        inbound_secret=created.inbound_secret,
+        **ChannelOut.of(created.channel).model_dump(), inbound_secret=created.inbound_secret
     )
 
 
 @router.get("/{channel_id}")
 async def get_channel(channel_id: uuid.UUID, access: ReadAccess, db: DbDep) -> ChannelOut:
     channel = await get_in_workspace(db, Channel, access.workspace_id, channel_id, "channel")
-    return ChannelOut.model_validate(channel)
+    return ChannelOut.of(channel)
 
 
 def _inbound(request: Request) -> InboundGroupCommit:

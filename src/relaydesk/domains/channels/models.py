@@ -169,9 +169,7 @@ class InviteLink(TenantMixin, Base):
     __table_args__ = (UniqueConstraint("group_id", "url"),)
 
     channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
-    group_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("channel_groups.id", ondelete="CASCADE")
-    )
+    group_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channel_groups.id", ondelete="CASCADE"))
     url: Mapped[str] = mapped_column(String(255))
     name: Mapped[str | None] = mapped_column(String(32), default=None)
     expire_at: Mapped[datetime | None] = mapped_column(default=None)
