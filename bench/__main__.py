@@ -2,9 +2,14 @@
 
 import sys
 
-from bench import auth_http, messaging, realtime
+from bench import auth_http, messaging, outbound, realtime
 
-BENCHMARKS = {"auth_http": auth_http.main, "messaging": messaging.main, "realtime": realtime.main}
+BENCHMARKS = {
+    "auth_http": auth_http.main,
+    "messaging": messaging.main,
+    "outbound": outbound.main,
+    "realtime": realtime.main,
+}
 
 names = sys.argv[1:] or list(BENCHMARKS)
 for name in names:

@@ -131,11 +131,13 @@ def make_settings(data_dir: Path, database: URL, **overrides: Any) -> Settings:
 def running_server(settings: Settings, *, migrate: bool = True) -> Iterator[Server]:
     if migrate:
         upgrade(settings.database)
-    app = create_app(settings)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
+    # The port the server really listens on: webhook URLs given to providers are built from it.
+    settings = settings.model_copy(update={"port": port})
+    app = create_app(settings)
     config = uvicorn.Config(app, log_config=None, proxy_headers=True, lifespan="on")
     server = uvicorn.Server(config)
     loop = asyncio.new_event_loop()
@@ -168,6 +170,15 @@ def running_server(settings: Settings, *, migrate: bool = True) -> Iterator[Serv
 def serve_process(env: dict[str, str], data_dir: Path) -> Iterator[str]:
     """A real `relaydesk serve` subprocess (it migrates first); yields its base URL once
     /healthz answers. Its log goes to a file beside `data_dir`."""
+    with serve_process_handle(env, data_dir) as (base, _):
+        yield base
+
+
+@contextmanager
+def serve_process_handle(
+    env: dict[str, str], data_dir: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`serve_process`, with the process too (for tests that kill it)."""
     port = free_port()
     log = (data_dir.parent / f"serve-{port}.log").open("w")
     process = subprocess.Popen(
@@ -188,7 +199,7 @@ def serve_process(env: dict[str, str], data_dir: Path) -> Iterator[str]:
 
     try:
         wait_until(healthy, 60, "relaydesk serve to answer /healthz")
-        yield base
+        yield base, process
     finally:
         process.terminate()
         process.wait(30)

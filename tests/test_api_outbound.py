@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +18,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from relaydesk.domains.channels.models import Channel
+from relaydesk.db import Database
+from relaydesk.db.base import utcnow
+from relaydesk.db.database import create_engine
+from relaydesk.domains.channels.models import Channel, OutboundJob
 from tests.conftest import Account, signup
 from tests.harness import Server, make_settings, running_server, throwaway_database, wait_until
 from tests.messaging import inbound
@@ -84,9 +89,9 @@ def receiver() -> Iterator[Callable[..., Receiver]]:
 def fast(make_server: Callable[..., Server]) -> Server:
     """Short backoff, few attempts, so retry paths finish quickly."""
     return make_server(
-        api_outbound_backoff_seconds=0.05,
-        api_outbound_max_backoff_seconds=0.2,
-        api_outbound_max_attempts=3,
+        outbound_backoff_seconds=0.05,
+        outbound_max_backoff_seconds=0.2,
+        outbound_max_attempts=3,
         api_outbound_timeout_seconds=2,
     )
 
@@ -232,27 +237,51 @@ def test_notes_and_inbound_are_never_posted(
 def test_queued_messages_are_delivered_after_a_restart(
     tmp_path: Path, receiver: Callable[..., Receiver]
 ) -> None:
-    # Nothing listens on port 9, so the message stays queued, waiting for its retry.
+    # Nothing listens on port 9: the first attempt fails and the retry is far off.
     hook = receiver()
     with throwaway_database(tmp_path) as url:
         settings = make_settings(
-            tmp_path, url, api_outbound_backoff_seconds=30, api_outbound_max_attempts=10
+            tmp_path, url, outbound_backoff_seconds=30, outbound_max_attempts=10
         )
         with running_server(settings) as first, first.client() as c:
             owner = signup(c)
             channel = _channel(owner, "http://127.0.0.1:9/hook")
             conversation = inbound(owner, channel)["conversation_id"]
             reply = _reply(owner, conversation)
+            wait_until(
+                lambda: _job(first, reply["id"]) is not None and _job(first, reply["id"])[0] == 1,
+                15,
+                "the first attempt to fail",
+            )
             assert _message(owner, conversation, reply["id"])["status"] == "queued"
-
-            async def repoint() -> None:
-                # Test setup: channels have no update endpoint yet.
-                async with first.db.write("test_repoint") as s:
-                    await s.execute(update(Channel).values(outbound_url=hook.url))
-
-            first.run(repoint())
         assert hook.received == []
+
+        async def repoint() -> None:
+            # Test setup while no server runs: channels have no update endpoint yet, and the
+            # retry is made due now instead of in half a minute.
+            db = Database(create_engine(url))
+            try:
+                async with db.write("test_repoint") as s:
+                    await s.execute(update(Channel).values(outbound_url=hook.url))
+                    await s.execute(update(OutboundJob).values(next_attempt_at=utcnow()))
+            finally:
+                await db.dispose()
+
+        asyncio.run(repoint())
         with running_server(settings, migrate=False) as second, second.client() as c:
             owner.client = c
             _wait_status(owner, conversation, reply["id"], "sent")
+            assert _job(second, reply["id"]) is None
     assert [r.json["message_id"] for r in hook.received] == [reply["id"]]
+    assert hook.received[0].headers["X-RelayDesk-Attempt"] == "2"
+
+
+def _job(server: Server, message_id: str) -> tuple[int, dict[str, Any] | None] | None:
+    """The message's queue row as (attempts, last_error), None once it left the queue."""
+
+    async def load() -> tuple[int, dict[str, Any] | None] | None:
+        async with server.db.read("test_job") as s:
+            job = await s.get(OutboundJob, uuid.UUID(message_id))
+            return None if job is None else (job.attempts, job.last_error)
+
+    return server.run(load())

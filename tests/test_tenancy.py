@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from relaydesk.domains.groups.actions import note_group_txn
 from tests.conftest import Account, assert_problem, join, signup
-from tests.harness import Server
+from tests.harness import Server, wait_until
 from tests.messaging import api_channel, inbound
 
 PARAM = re.compile(r"{(\w+)}")
@@ -35,10 +39,49 @@ def workspace_routes(server: Server) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def two_workspaces(server: Server) -> Iterator[dict[str, Any]]:
     with server.client() as client:
-        yield _two_workspaces(client)
+        yield _two_workspaces(server, client)
 
 
-def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
+def _dead_letter(server: Server, owner: Account, channel_id: str) -> str:
+    """A webhook body that is not JSON, signed with the channel's app secret: a dead letter."""
+    body = b"not json"
+    signature = hmac.new(b"app-secret-0123456789", body, hashlib.sha256).hexdigest()
+    with server.client() as client:
+        answer = client.post(
+            f"/hooks/whatsapp/{channel_id}",
+            content=body,
+            headers={"X-Hub-Signature-256": f"sha256={signature}"},
+        )
+    assert answer.status_code == 200, answer.text
+    found: list[str] = []
+
+    def listed() -> bool:
+        found[:] = [
+            d["id"] for d in owner.request("GET", owner.ws("/dead-letters")).json()["items"]
+        ]
+        return bool(found)
+
+    wait_until(listed, 10, "the dead letter")
+    return found[0]
+
+
+def _group(server: Server, workspace_id: str, channel_id: str) -> str:
+    async def create() -> uuid.UUID:
+        async with server.db.write("test_group") as s:
+            return await note_group_txn(
+                s,
+                workspace_id=uuid.UUID(workspace_id),
+                channel_id=uuid.UUID(channel_id),
+                chat_key="-1001",
+                title="Group",
+                kind="supergroup",
+                conversation_id=None,
+            )
+
+    return str(server.run(create()))
+
+
+def _two_workspaces(server: Server, client: httpx.Client) -> dict[str, Any]:
     a = signup(client, "alpha")
     b = signup(client, "beta")
     b_member = join(b, "agent")
@@ -65,6 +108,25 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
     upload = b.request(
         "POST", b.ws("/attachments"), files={"file": ("a.txt", b"hello", "text/plain")}
     )
+    b_whatsapp = b.request(
+        "POST",
+        b.ws("/channels"),
+        json={
+            "type": "whatsapp_cloud",
+            "name": "Line",
+            "phone_number_id": "1",
+            "access_token": "access-token-0123456789",
+            "app_secret": "app-secret-0123456789",
+            "verify_token": "verify-token-0123456789",
+            # Nothing listens there: the account is kept, degraded.
+            "api_base_url": "http://127.0.0.1:9",
+        },
+    ).json()["id"]
+    template = b.request(
+        "POST",
+        b.ws(f"/channels/{b_whatsapp}/templates"),
+        json={"name": "hi", "language": "en", "components": [{"type": "BODY", "text": "Hi"}]},
+    )
     return {
         "a": a,
         "a_key": a_key.json()["key"],
@@ -82,6 +144,9 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
             "definition_id": definition.json()["id"],
             "team_id": team.json()["id"],
             "attachment_id": upload.json()["id"],
+            "template_id": template.json()["id"],
+            "dead_letter_id": _dead_letter(server, b, b_whatsapp),
+            "group_id": _group(server, b.workspace_id, b_whatsapp),
         },
     }
 
@@ -89,7 +154,7 @@ def _two_workspaces(client: httpx.Client) -> dict[str, Any]:
 def test_every_workspace_route_is_covered(server: Server) -> None:
     routes = workspace_routes(server)
     # Guards the table below: adding an endpoint adds a row automatically.
-    assert len(routes) >= 60
+    assert len(routes) >= 79
     unknown = {p for _, path in routes for p in PARAM.findall(path)} - {
         "workspace_id",
         "user_id",
@@ -104,6 +169,9 @@ def test_every_workspace_route_is_covered(server: Server) -> None:
         "definition_id",
         "team_id",
         "attachment_id",
+        "template_id",
+        "dead_letter_id",
+        "group_id",
     }
     assert not unknown, f"give the tenancy test an id of workspace B for {unknown}"
 
@@ -123,7 +191,7 @@ def test_foreign_workspace_answers_404_everywhere(
         assert_problem(response, 404, "not_found")
         assert ids["workspace_id"] not in response.text.replace(path, "")
         checked += 1
-    assert checked >= 60
+    assert checked >= 79
 
 
 def test_foreign_sub_resources_in_own_workspace_answer_404(

@@ -18,7 +18,9 @@ from relaydesk import __version__
 from relaydesk.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from relaydesk.domains.channels.actions import ResealReport
     from relaydesk.domains.contacts.schemas import ImportReport
+    from relaydesk.security.credentials import Sealer
 
 app = typer.Typer(
     name="relaydesk",
@@ -274,6 +276,90 @@ async def _export_contacts(
             async for chunk in export_csv(db, workspace_id, ContactFilters()):
                 sink.write(chunk.encode("utf-8"))
             sink.flush()
+    finally:
+        await db.dispose()
+
+
+channels_app = typer.Typer(
+    name="channels", help="Channel accounts: credential keys.", no_args_is_help=True
+)
+app.add_typer(channels_app)
+
+
+@channels_app.command("new-key")
+def channels_new_key(
+    kid: Annotated[
+        str | None, typer.Option(help="The key's id (letters and digits); default kYYYYMMDD.")
+    ] = None,
+) -> None:
+    """Print a fresh credentials key as `kid:key`, to put first in RELAYDESK_CREDENTIALS_KEYS."""
+    from datetime import UTC, datetime
+
+    from relaydesk.security.credentials import new_key
+
+    kid = kid or datetime.now(UTC).strftime("k%Y%m%d")
+    if not kid.isalnum() or len(kid) > 16:
+        console.print("[bold red]relaydesk:[/] --kid takes up to 16 letters and digits")
+        raise typer.Exit(2)
+    typer.echo(f"{kid}:{new_key()}")
+    console.print(
+        "Put it first in RELAYDESK_CREDENTIALS_KEYS (keep the old keys after it), restart, "
+        "then run: relaydesk channels reseal",
+        highlight=False,
+    )
+
+
+@channels_app.command("reseal")
+def channels_reseal() -> None:
+    """Seal every channel's credentials again with the first key of
+    RELAYDESK_CREDENTIALS_KEYS. Safe to run more than once. Exits 1, naming each channel,
+    when some credentials open with none of the configured keys."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from relaydesk.security.credentials import Sealer
+
+    settings = _settings()
+    try:
+        sealer = Sealer.from_settings(settings)
+    except ConfigError as exc:
+        console.print(f"[bold red]relaydesk: configuration error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    _migrate(settings)
+    columns = (TextColumn("Resealing channel credentials"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task("reseal", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = asyncio.run(_reseal(settings, sealer, on_progress))
+    console.print(
+        f"{report.resealed} resealed with key {sealer.current_kid!r}, "
+        f"{report.current} already current, {len(report.failed)} failed.",
+        highlight=False,
+    )
+    for failure in report.failed:
+        console.print(
+            f"  channel {failure.channel_id} ({failure.name!r}, workspace "
+            f"{failure.workspace_id}): {failure.reason}; add the key it was sealed with to "
+            "RELAYDESK_CREDENTIALS_KEYS",
+            highlight=False,
+            markup=False,
+        )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+async def _reseal(
+    settings: Settings, sealer: Sealer, on_progress: Callable[[int, int], None]
+) -> ResealReport:
+    from relaydesk.db import Database
+    from relaydesk.db.database import create_engine
+    from relaydesk.domains.channels.actions import reseal_credentials
+
+    db = Database(create_engine(settings.database, pool_size=1))
+    try:
+        return await reseal_credentials(db, sealer, on_progress)
     finally:
         await db.dispose()
 

@@ -125,6 +125,18 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
 
+    @field_validator("credentials_keys")
+    @classmethod
+    def _valid_credentials_keys(cls, value: str) -> str:
+        # Checked here so that `serve` refuses a bad key ring with a message, not a traceback.
+        from relaydesk.security.credentials import parse_keys  # it imports this module
+
+        try:
+            parse_keys(value)
+        except ConfigError as exc:
+            raise ValueError(str(exc).removeprefix("RELAYDESK_CREDENTIALS_KEYS: ")) from None
+        return value
+
     @model_validator(mode="after")
     def _idle_after_heartbeat(self) -> Settings:
         # A client that only answers the server's pings must not be taken for a dead one.

@@ -8,10 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from relaydesk import __version__
-from relaydesk.api import ops, problems
+from relaydesk.api import hooks, ops, problems
 from relaydesk.api.middleware import RequestContextMiddleware
 from relaydesk.api.v1 import router as v1_router
-from relaydesk.channels.api.outbound import ApiOutboundDeliverer
+from relaydesk.channels.inbound import InboxWorker, TelegramPoller
+from relaydesk.channels.outbound.pipeline import OutboundPipeline
 from relaydesk.db import Database
 from relaydesk.db.database import create_engine
 from relaydesk.domains.conversations.actions import InboundGroupCommit
@@ -41,13 +42,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(engine)
         app.state.inbound = InboundGroupCommit(app.state.db)
         app.state.realtime = Realtime(app.state.db, settings)
-        app.state.api_outbound = ApiOutboundDeliverer(app.state.db, settings)
+        app.state.outbound = OutboundPipeline(app.state.db, settings, app.state.sealer)
+        app.state.channel_inbox = InboxWorker(app.state.db, app.state.sealer, settings)
+        app.state.telegram_poller = TelegramPoller(app.state.db, app.state.sealer, settings)
         try:
             await app.state.realtime.start()
-            await app.state.api_outbound.start()
+            await app.state.outbound.start()
+            await app.state.channel_inbox.start()
+            await app.state.telegram_poller.start()
             yield
         finally:
-            await app.state.api_outbound.stop()
+            await app.state.telegram_poller.stop()
+            await app.state.channel_inbox.stop()
+            await app.state.outbound.stop()
             await app.state.realtime.stop()
             await app.state.db.dispose()
 
@@ -67,5 +74,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GatewayMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops.router)
+    app.include_router(hooks.router)
     app.include_router(v1_router)
     return app

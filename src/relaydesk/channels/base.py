@@ -33,6 +33,8 @@ from relaydesk.domains.conversations.schemas import Location, MessageStatus, Mes
 
 # Every provider call has an explicit timeout; a stalled call past it is `Retryable`.
 DEFAULT_TIMEOUT = 15.0
+# Sent with every send; the real providers ignore it, our fakes answer a repeat once.
+IDEMPOTENCY_HEADER = "X-Idempotency-Key"
 
 
 class ChatKind(StrEnum):
@@ -121,6 +123,9 @@ class InboundStatus:
 class SystemKind(StrEnum):
     members_joined = "members_joined"
     member_left = "member_left"
+    # A member's standing changed without joining or leaving (restricted, lifted, promoted):
+    # `extra["status"]` is the new Telegram ChatMember status.
+    member_updated = "member_updated"
     # The conversation moves to `new_chat_key` (Telegram group → supergroup).
     chat_migrated = "chat_migrated"
     # The contact blocked the bot: mark it unreachable; `contact_reachable` when unblocked.
@@ -240,7 +245,9 @@ class TemplateSend:
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """`chat_key` as in `InboundMessage`; `reply_to` an external message id."""
+    """`chat_key` as in `InboundMessage`; `reply_to` an external message id.
+    `idempotency_key` (our message id) goes with every attempt of the same message, so a
+    provider or fake that honours it answers a repeat with the first result."""
 
     chat_key: str
     type: MessageType
@@ -249,6 +256,7 @@ class OutboundMessage:
     media: OutboundMedia | None = None
     template: TemplateSend | None = None
     location: Location | None = None
+    idempotency_key: str | None = None
 
 
 @dataclass(frozen=True)

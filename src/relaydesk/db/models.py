@@ -5,6 +5,7 @@ from relaydesk.domains.audit import models as audit_models
 from relaydesk.domains.channels import models as channels_models
 from relaydesk.domains.contacts import models as contacts_models
 from relaydesk.domains.conversations import models as conversations_models
+from relaydesk.domains.groups import models as groups_models
 from relaydesk.domains.workspaces import models as workspaces_models
 from relaydesk.events import models as events_models
 
@@ -15,5 +16,6 @@ __all__ = [
     "contacts_models",
     "conversations_models",
     "events_models",
+    "groups_models",
     "workspaces_models",
 ]

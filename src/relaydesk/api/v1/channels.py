@@ -18,10 +18,18 @@ from relaydesk.api.deps import (
 )
 from relaydesk.api.v1.pages import PageOut
 from relaydesk.channels.api.signing import signing_secret
-from relaydesk.db.scoped import get_in_workspace, list_in_workspace
-from relaydesk.domains.channels import actions
+from relaydesk.db.scoped import get_in_workspace
+from relaydesk.domains.channels import actions, queries, templates
 from relaydesk.domains.channels.models import Channel
-from relaydesk.domains.channels.schemas import ChannelCreatedOut, ChannelCreateIn, ChannelOut
+from relaydesk.domains.channels.schemas import (
+    ChannelCreatedOut,
+    ChannelCreateIn,
+    ChannelOut,
+    ChannelUpdateIn,
+    TemplateIn,
+    TemplateOut,
+    TemplateSyncOut,
+)
 from relaydesk.domains.conversations import actions as conversation_actions
 from relaydesk.domains.conversations.actions import InboundGroupCommit, Ingested, delivery
 from relaydesk.domains.conversations.schemas import (
@@ -46,7 +54,8 @@ Write = Annotated[WorkspaceAccess, Depends(workspace_access(Permission.conversat
 async def list_channels(
     access: ReadAccess, db: DbDep, cursor: Cursor = None, limit: Limit = PAGE_SIZE
 ) -> PageOut[ChannelOut]:
-    page = await list_in_workspace(db, Channel, access.workspace_id, cursor, limit)
+    """The workspace's channel accounts, newest first; deleted ones are left out."""
+    page = await queries.list_channels(db, access.workspace_id, cursor, limit)
     return PageOut(items=[ChannelOut.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
@@ -64,7 +73,10 @@ async def create_channel(
 ) -> ChannelCreatedOut:
     """Connect a channel account. `api`: inbound messages are POSTed to `…/inbound`.
     `telegram` and `whatsapp_cloud`: the secrets are sealed at rest and only ever shown
-    masked; `config.webhook_url` is the address the provider calls."""
+    masked; `config.webhook_url` is the address the provider calls. A Telegram account
+    registers its webhook (or removes it, in polling mode) and a WhatsApp account is
+    checked; if the provider fails the account is kept, `degraded` or `disconnected`, with
+    `last_error`."""
     created = await actions.create_channel(
         db, sealer, access.actor, access.workspace_id, body, base_url=settings.base_url
     )
@@ -75,8 +87,85 @@ async def create_channel(
 
 @router.get("/{channel_id}")
 async def get_channel(channel_id: uuid.UUID, access: ReadAccess, db: DbDep) -> ChannelOut:
-    channel = await get_in_workspace(db, Channel, access.workspace_id, channel_id, "channel")
+    channel = await queries.get_channel(db, access.workspace_id, channel_id)
     return ChannelOut.of(channel)
+
+
+@router.patch("/{channel_id}")
+async def update_channel(
+    channel_id: uuid.UUID, body: ChannelUpdateIn, access: Manage, db: DbDep, sealer: SealerDep
+) -> ChannelOut:
+    """Change the name, enable or disable (a disabled channel refuses inbound webhooks and
+    sends nothing), or change settings and secrets (sealed again, shown masked). Telegram: a
+    new `bot_token`, `mode` or `api_base_url` registers the webhook again. A field of
+    another channel type answers 422 `channels.field_not_applicable`."""
+    channel = await actions.update_channel(
+        db, sealer, access.actor, access.workspace_id, channel_id, body
+    )
+    return ChannelOut.of(channel)
+
+
+@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_channel(
+    channel_id: uuid.UUID, access: Manage, db: DbDep, sealer: SealerDep
+) -> None:
+    """Delete the account: it leaves the lists and stops receiving and sending; its
+    conversations and messages stay. A Telegram webhook is removed (best effort)."""
+    await actions.delete_channel(db, sealer, access.actor, access.workspace_id, channel_id)
+
+
+@router.post("/{channel_id}/test")
+async def test_connection(
+    channel_id: uuid.UUID, access: Manage, db: DbDep, sealer: SealerDep
+) -> ChannelOut:
+    """Test the connection with the provider: `status` becomes `connected`, `degraded`
+    (the provider failed; see `last_error`) or `disconnected` (the credentials are broken)."""
+    channel = await actions.check_connection(
+        db, sealer, access.actor, access.workspace_id, channel_id
+    )
+    return ChannelOut.of(channel)
+
+
+@router.get("/{channel_id}/templates")
+async def list_templates(
+    channel_id: uuid.UUID,
+    access: ReadAccess,
+    db: DbDep,
+    cursor: Cursor = None,
+    limit: Limit = PAGE_SIZE,
+) -> PageOut[TemplateOut]:
+    """A WhatsApp account's message templates, newest first."""
+    await queries.get_channel(db, access.workspace_id, channel_id)
+    page = await templates.list_templates(db, access.workspace_id, channel_id, cursor, limit)
+    return PageOut(
+        items=[templates.template_out(t) for t in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post("/{channel_id}/templates", status_code=status.HTTP_201_CREATED)
+async def add_template(
+    channel_id: uuid.UUID, body: TemplateIn, access: Manage, db: DbDep
+) -> TemplateOut:
+    """Enter a template as registered with Meta: components HEADER / BODY / FOOTER /
+    BUTTONS with `{{1}}` placeholders. 409 `channels.template_exists` for a known name and
+    language."""
+    template = await actions.add_template(db, access.actor, access.workspace_id, channel_id, body)
+    return templates.template_out(template)
+
+
+@router.post("/{channel_id}/templates/sync")
+async def sync_templates(
+    channel_id: uuid.UUID, access: Manage, db: DbDep, sealer: SealerDep
+) -> TemplateSyncOut:
+    """Fetch the templates of the account's `business_account_id` from the provider."""
+    return await actions.sync_templates(db, sealer, access.actor, access.workspace_id, channel_id)
+
+
+@router.delete("/{channel_id}/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_template(
+    channel_id: uuid.UUID, template_id: uuid.UUID, access: Manage, db: DbDep
+) -> None:
+    await actions.delete_template(db, access.actor, access.workspace_id, channel_id, template_id)
 
 
 def _inbound(request: Request) -> InboundGroupCommit:

@@ -13,6 +13,7 @@ from typing import Any, Self
 import httpx
 
 from relaydesk.channels.base import (
+    IDEMPOTENCY_HEADER,
     ChannelAdapter,
     Download,
     Health,
@@ -144,6 +145,7 @@ class TelegramAdapter(ChannelAdapter):
         params: Mapping[str, Any] | None = None,
         *,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
         """One Bot API call; its `result`, or a classified `ChannelError`."""
         try:
@@ -154,11 +156,18 @@ class TelegramAdapter(ChannelAdapter):
                     for k, v in (params or {}).items()
                 }
                 response = await self._client.post(
-                    self._url(method), data=data, files=files, timeout=self.timeout
+                    self._url(method),
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
                 )
             else:
                 response = await self._client.post(
-                    self._url(method), json=dict(params or {}), timeout=self.timeout
+                    self._url(method),
+                    json=dict(params or {}),
+                    headers=headers,
+                    timeout=self.timeout,
                 )
         except httpx.TimeoutException:
             raise Retryable(f"{method}: no answer within the timeout", backoff=1.0) from None
@@ -218,7 +227,8 @@ class TelegramAdapter(ChannelAdapter):
             raise Permanent(
                 f"Telegram cannot send a {message.type} message", code="telegram.unsupported"
             )
-        result = await self.call(method, params, files=files)
+        headers = {IDEMPOTENCY_HEADER: message.idempotency_key} if message.idempotency_key else None
+        result = await self.call(method, params, files=files, headers=headers)
         chat_key = str(result["chat"]["id"])
         return SendResult(
             external_id=message_id(chat_key, result["message_id"]),

@@ -40,6 +40,18 @@ _MEDIA: tuple[tuple[str, MessageType], ...] = (
     ("audio", MessageType.audio),
     ("document", MessageType.file),
 )
+# What a webhook or getUpdates should ask for (`allowed_updates`): `chat_member` is left out
+# unless asked, and only it tells which invite link a member joined through.
+ALLOWED_UPDATES = (
+    "message",
+    "edited_message",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "message_reaction",
+)
+# ChatMember statuses of someone in the chat (`restricted` only with is_member true).
+_PRESENT = frozenset({"creator", "administrator", "member"})
 _SERVICE = (
     "group_chat_created",
     "supergroup_chat_created",
@@ -95,6 +107,8 @@ def _update(update: dict[str, Any]) -> InboundEvent:
         return _callback(update["callback_query"])
     if "my_chat_member" in update:
         return _my_chat_member(update["my_chat_member"])
+    if "chat_member" in update:
+        return _chat_member(update["chat_member"])
     if "message_reaction" in update:
         return _reaction(update["message_reaction"])
     kinds = sorted(k for k in update if k != "update_id")
@@ -122,6 +136,13 @@ def _chat(chat: Mapping[str, Any]) -> tuple[str, ChatKind]:
     if kind in ("group", "supergroup"):
         return str(int(chat["id"])), ChatKind.group
     raise _BadItemError(f"unsupported chat type {kind!r}")
+
+
+def _group_extra(chat: Mapping[str, Any]) -> dict[str, Any]:
+    """What a group's events carry about the chat, for keeping its record current."""
+    if chat.get("type") == "private":
+        return {}
+    return {"chat_type": chat.get("type"), "chat_title": chat.get("title")}
 
 
 def _message_sender(message: Mapping[str, Any]) -> Sender:
@@ -159,6 +180,7 @@ def _message(message: dict[str, Any]) -> InboundEvent:
             external_id=external_id,
             actor=sender,
             members=tuple(_sender(u) for u in message["new_chat_members"]),
+            extra=_group_extra(chat),
         )
     if "left_chat_member" in message:
         return SystemEvent(
@@ -168,6 +190,7 @@ def _message(message: dict[str, Any]) -> InboundEvent:
             external_id=external_id,
             actor=sender,
             members=(_sender(message["left_chat_member"]),),
+            extra=_group_extra(chat),
         )
     if "migrate_to_chat_id" in message:
         new = str(int(message["migrate_to_chat_id"]))
@@ -188,7 +211,8 @@ def _message(message: dict[str, Any]) -> InboundEvent:
     kind, provider_type, text = MessageType.text, "text", message.get("text")
     media: tuple[MediaRef, ...] = ()
     location = None
-    extra: dict[str, Any] = {}
+    # Groups: "group" or "supergroup", which ChatKind does not tell apart.
+    extra: dict[str, Any] = {"chat_type": chat["type"]} if chat_kind is ChatKind.group else {}
     for field, mapped in _MEDIA:
         if field in message:
             kind, provider_type = mapped, field
@@ -282,7 +306,47 @@ def _my_chat_member(change: dict[str, Any]) -> InboundEvent:
         kind = SystemKind.contact_unreachable if gone else SystemKind.contact_reachable
     else:
         kind = SystemKind.bot_removed if gone else SystemKind.bot_added
-    return SystemEvent(kind, chat_key, at, actor=actor, extra={"status": status})
+    extra = {"status": status, **_group_extra(change["chat"])}
+    return SystemEvent(kind, chat_key, at, actor=actor, extra=extra)
+
+
+def _present(member: Mapping[str, Any]) -> bool:
+    status = member.get("status")
+    return status in _PRESENT or (status == "restricted" and bool(member.get("is_member")))
+
+
+def _chat_member(change: dict[str, Any]) -> InboundEvent:
+    """Another member's standing changed (sent only to admins that asked for chat_member):
+    a join carries the invite link it came through."""
+    chat_key, chat_kind = _chat(change["chat"])
+    if chat_kind is ChatKind.private:
+        raise _BadItemError("chat_member update of a private chat")
+    old, new = change["old_chat_member"], change["new_chat_member"]
+    was, now = _present(old), _present(new)
+    status = str(new["status"])
+    if now and not was:
+        kind = SystemKind.members_joined
+    elif was and not now:
+        kind = SystemKind.member_left
+    else:
+        kind = SystemKind.member_updated
+    extra: dict[str, Any] = {"status": status, **_group_extra(change["chat"])}
+    link = change.get("invite_link")
+    if isinstance(link, dict) and link.get("invite_link"):
+        extra["invite_link"] = str(link["invite_link"])
+        if link.get("name"):
+            extra["invite_link_name"] = str(link["name"])
+    if change.get("via_join_request"):
+        extra["via_join_request"] = True
+    at = _at(change["date"]) if change.get("date") else datetime.now(UTC)
+    return SystemEvent(
+        kind,
+        chat_key,
+        at,
+        actor=_sender(change["from"]),
+        members=(_sender(new["user"]),),
+        extra=extra,
+    )
 
 
 def _reaction(update: dict[str, Any]) -> InboundEvent:

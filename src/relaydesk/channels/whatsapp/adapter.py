@@ -15,6 +15,7 @@ from typing import Any, Self
 import httpx
 
 from relaydesk.channels.base import (
+    IDEMPOTENCY_HEADER,
     ChannelAdapter,
     Download,
     Health,
@@ -160,8 +161,16 @@ class WhatsAppAdapter(ChannelAdapter):
 
     # -- HTTP -------------------------------------------------------------------------------
 
-    async def _request(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}"}
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        what: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token}", **(extra_headers or {})}
         try:
             return await self._client.request(
                 method, url, headers=headers, timeout=self.timeout, **kwargs
@@ -171,9 +180,19 @@ class WhatsAppAdapter(ChannelAdapter):
         except httpx.TransportError as exc:
             raise Retryable(f"{what}: transport error {type(exc).__name__}", backoff=1.0) from None
 
-    async def call(self, method: str, path: str, what: str, **kwargs: Any) -> Any:
+    async def call(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        *,
+        extra_headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """One Graph API call; the JSON answer, or a classified `ChannelError`."""
-        response = await self._request(method, f"{self.api_base_url}/{path}", what, **kwargs)
+        response = await self._request(
+            method, f"{self.api_base_url}/{path}", what, extra_headers=extra_headers, **kwargs
+        )
         try:
             body = response.json()
         except ValueError:
@@ -229,7 +248,14 @@ class WhatsAppAdapter(ChannelAdapter):
             raise Permanent(
                 f"cannot send a {message.type} message this way", code="whatsapp.unsupported"
             )
-        answer = await self.call("POST", f"{self.phone_number_id}/messages", "send", json=body)
+        key = message.idempotency_key
+        answer = await self.call(
+            "POST",
+            f"{self.phone_number_id}/messages",
+            "send",
+            extra_headers={IDEMPOTENCY_HEADER: key} if key else None,
+            json=body,
+        )
         contact = (answer.get("contacts") or [{}])[0]
         return SendResult(
             external_id=str(answer["messages"][0]["id"]),

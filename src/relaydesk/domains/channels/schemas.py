@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from relaydesk.domains.workspaces.schemas import Name
 
@@ -46,15 +55,20 @@ class ApiChannelCreateIn(BaseModel):
     )
 
 
+BotToken = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$"),
+    Field(description="From @BotFather; stored sealed and never shown again."),
+]
+NumericId = Annotated[str, StringConstraints(pattern=r"^\d{1,30}$")]
+
+
 class TelegramChannelCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["telegram"]
     name: Name
-    bot_token: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, pattern=r"^\d{1,20}:[A-Za-z0-9_-]{20,100}$"),
-    ] = Field(description="From @BotFather; stored sealed and never shown again.")
+    bot_token: BotToken
     mode: TelegramMode = Field(
         default=TelegramMode.webhook,
         description="`webhook` needs RELAYDESK_PUBLIC_URL reachable by Telegram; `polling` "
@@ -68,11 +82,11 @@ class WhatsAppChannelCreateIn(BaseModel):
 
     type: Literal["whatsapp_cloud"]
     name: Name
-    phone_number_id: Annotated[str, StringConstraints(pattern=r"^\d{1,30}$")]
+    phone_number_id: NumericId
     access_token: Secret
     app_secret: Secret
     verify_token: Secret
-    business_account_id: Annotated[str, StringConstraints(pattern=r"^\d{1,30}$")] | None = Field(
+    business_account_id: NumericId | None = Field(
         default=None, description="The WhatsApp Business Account id: needed to sync templates."
     )
     api_base_url: ApiBaseUrl = None
@@ -144,3 +158,119 @@ class ChannelCreatedOut(ChannelOut):
         description="API channels, shown once: authenticates inbound posts in "
         "`X-RelayDesk-Channel-Secret`.",
     )
+
+
+class ChannelUpdateIn(BaseModel):
+    """Fields left out stay as they are. Secrets given here are sealed like at creation; a
+    Telegram account given a new `bot_token`, `mode` or `api_base_url` registers its webhook
+    again (or removes it, for polling)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    enabled: bool | None = Field(
+        default=None,
+        description="A disabled channel takes no inbound webhooks and sends nothing.",
+    )
+    outbound_url: Url | None = Field(default=None, description="API channels; null removes it.")
+    api_base_url: ApiBaseUrl = Field(default=None, description="null: the real provider again.")
+    bot_token: BotToken | None = None
+    mode: TelegramMode | None = None
+    phone_number_id: NumericId | None = None
+    business_account_id: NumericId | None = None
+    access_token: Secret | None = None
+    app_secret: Secret | None = None
+    verify_token: Secret | None = None
+
+
+# -- message templates (WhatsApp) ---------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+class TemplateComponentType(StrEnum):
+    header = "HEADER"
+    body = "BODY"
+    footer = "FOOTER"
+    buttons = "BUTTONS"
+
+
+class TemplateCategory(StrEnum):
+    marketing = "MARKETING"
+    utility = "UTILITY"
+    authentication = "AUTHENTICATION"
+
+
+class TemplateComponentIn(BaseModel):
+    """One component as Meta lists it; other keys Meta uses (`example`, …) are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: TemplateComponentType
+    format: str | None = Field(default=None, max_length=16)
+    text: str | None = Field(default=None, max_length=1024)
+    buttons: list[dict[str, Any]] | None = Field(default=None, max_length=10)
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _placeholders(self) -> Self:
+        names = _PLACEHOLDER.findall(self.text or "")
+        numbers = {int(n) for n in names if n.isdigit()}
+        # Meta numbers positional parameters from 1 without gaps.
+        if numbers and numbers != set(range(1, len(numbers) + 1)):
+            raise ValueError("positional placeholders must be {{1}}, {{2}}, … without gaps")
+        return self
+
+
+class TemplateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,512}$")] = Field(
+        description="As registered with Meta: lower-case letters, digits and underscores."
+    )
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$")] = Field(
+        description="Meta's language code, e.g. `en_US`, `pt_BR`, `de`."
+    )
+    category: TemplateCategory | None = None
+    components: list[TemplateComponentIn] = Field(min_length=1, max_length=10)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Self:
+        kinds = [c.type for c in self.components]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each component type may appear once")
+        body = next((c for c in self.components if c.type is TemplateComponentType.body), None)
+        if body is None or not body.text:
+            raise ValueError("a template needs a BODY component with text")
+        return self
+
+
+class TemplateOut(BaseModel):
+    id: uuid.UUID
+    channel_id: uuid.UUID
+    name: str
+    language: str
+    category: str | None
+    status: str
+    source: str = Field(description="`synced` from the provider or `entered` by a member.")
+    components: list[dict[str, Any]]
+    header_params: int = Field(description="Parameters a send must give for the header.")
+    body_params: int = Field(description="Parameters a send must give for the body.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplateSyncOut(BaseModel):
+    added: int
+    updated: int
+    removed: int = Field(description="Synced templates the provider no longer lists.")
+    total: int = Field(description="Templates the provider listed.")

@@ -35,6 +35,21 @@ class MessageError(ErrorCode):
         "Only outbound text messages and notes that are not recalled can be edited",
     )
     NO_STATUS = ("messages.no_status", 409, "Only outbound messages have a delivery status")
+    WINDOW_CLOSED = (
+        "whatsapp.window_closed",
+        422,
+        "The contact has not written in the last 24 hours: only a template may be sent",
+    )
+    TEMPLATE_UNKNOWN = (
+        "whatsapp.template_unknown",
+        422,
+        "No template with this name and language is stored for the channel",
+    )
+    TEMPLATE_PARAMS = (
+        "whatsapp.template_params",
+        422,
+        "The template parameters do not match the stored template",
+    )
 
 
 class AttachmentError(ErrorCode):

@@ -108,14 +108,33 @@ class Location(BaseModel):
     address: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
+TemplateParam = Annotated[str, StringConstraints(max_length=1024)]
+
+
 class Template(BaseModel):
+    """A provider message template (WhatsApp) with its parameters; the counts are checked
+    against the template stored for the channel."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     language: Annotated[str, StringConstraints(min_length=2, max_length=16)]
-    params: list[Annotated[str, StringConstraints(max_length=1024)]] = Field(
-        default_factory=list, max_length=20
+    body_params: list[TemplateParam] = Field(default_factory=list, max_length=20)
+    header_params: list[TemplateParam] = Field(default_factory=list, max_length=5)
+    params: list[TemplateParam] = Field(
+        default_factory=list, max_length=20, description="The older name of `body_params`."
     )
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Template:
+        if self.params and self.body_params:
+            raise ValueError("give body_params only (params is its older name)")
+        return self
+
+    @property
+    def body(self) -> list[str]:
+        """The body parameters, under either name."""
+        return self.body_params or self.params
 
 
 class AttachmentOut(BaseModel):

@@ -19,8 +19,9 @@ from starlette.routing import BaseRoute, Route
 
 from relaydesk.testing.fakes.delivery import Poster, RetryPolicy, TaskSet
 from relaydesk.testing.fakes.faults import CALL_FAULTS, Fault, FaultBook, html_error_page
+from relaydesk.testing.fakes.idempotency import HEADER as IDEMPOTENCY_HEADER
 from relaydesk.testing.fakes.journal import Journal
-from relaydesk.testing.fakes.telegram_methods import METHODS, Described
+from relaydesk.testing.fakes.telegram_methods import METHODS, Described, record_key
 from relaydesk.testing.fakes.telegram_params import TelegramError, read_params
 from relaydesk.testing.fakes.telegram_state import Bot
 from relaydesk.testing.fakes.web import (
@@ -174,12 +175,22 @@ class TelegramFake:
             if faulted is not None:
                 self.journal.call(method_name, faulted.status_code, fault=fault.kind, bot_id=bot.id)
                 return faulted
+        key = request.headers.get(IDEMPOTENCY_HEADER)
         try:
-            result = await method(self, bot, params)
+            result, replayed = await bot.replays.run(
+                key, lambda: record_key(bot, key, method(self, bot, params))
+            )
         except TelegramError as exc:
             self.journal.call(method_name, exc.code, bot_id=bot.id, error=exc.description)
             return _error(exc)
-        self.journal.call(method_name, 200, bot_id=bot.id, fault=fault.kind if fault else None)
+        self.journal.call(
+            method_name,
+            200,
+            bot_id=bot.id,
+            fault=fault.kind if fault else None,
+            idempotency_key=key,
+            replayed=replayed,
+        )
         if isinstance(result, Described):
             return _answer({"ok": True, "result": result.result, "description": result.description})
         return _answer({"ok": True, "result": result})
@@ -237,6 +248,7 @@ class TelegramFake:
             "chats": [
                 c.info
                 | {"blocked": c.blocked, "bot_removed": c.bot_removed, "migrated_to": c.migrated_to}
+                | {"bot_admin": c.bot_admin, "banned": sorted(c.banned)}
                 for c in bot.chats.values()
             ],
         }
@@ -261,6 +273,8 @@ class TelegramFake:
         chat.members |= {int(m) for m in data.get("members", [])}
         if "member_count" in data:
             chat.member_count = int(data["member_count"])
+        if "bot_admin" in data:
+            chat.bot_admin = bool(data["bot_admin"])
         return JSONResponse(chat.info, status_code=201)
 
     async def _c_add_updates(self, request: Request) -> Response:
@@ -314,7 +328,7 @@ class TelegramFake:
 
     async def _c_reset(self, request: Request) -> Response:
         await self.tasks.cancel_all()
-        self.bots.clear()
+        self.bots.clear()  # their replays go with them
         self.journal.clear()
         self.faults.clear()
         return JSONResponse({"reset": True})

@@ -39,6 +39,7 @@ MAX_CAPTION = 1024
 MAX_PHOTO = 10 * 1024 * 1024
 MAX_DOWNLOAD = 20 * 1024 * 1024
 URL_FETCH_TIMEOUT = 10.0
+_RESTRICT_RIGHTS = "restrict/unrestrict chat member"
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
@@ -81,6 +82,14 @@ def _group(bot: Bot, params: Params, action: str) -> Chat:
     chat = _writable_chat(bot, params)
     if chat.type == "private":
         raise bad_request(f"can't {action} in private chats")
+    return chat
+
+
+def _admin(bot: Bot, params: Params, action: str, rights: str) -> Chat:
+    """A group where the bot must be an admin; Telegram's refusal names the missing right."""
+    chat = _group(bot, params, action)
+    if not chat.bot_admin:
+        raise bad_request(f"not enough rights to {rights}")
     return chat
 
 
@@ -170,6 +179,15 @@ async def _resolve_file(
     return bot.store_file(
         kind, given.upload.content, given.upload.filename, given.upload.content_type
     )
+
+
+async def record_key(bot: Bot, key: str | None, call: Awaitable[Any]) -> Any:
+    """Run a method; the messages it sent carry the call's idempotency key."""
+    before = len(bot.sent)
+    result = await call
+    for record in bot.sent[before:]:
+        record["idempotency_key"] = key
+    return result
 
 
 # -- methods ----------------------------------------------------------------------------------
@@ -352,7 +370,7 @@ async def get_chat_member_count(fake: TelegramFake, bot: Bot, params: Params) ->
 
 
 async def create_chat_invite_link(fake: TelegramFake, bot: Bot, params: Params) -> Any:
-    chat = _group(bot, params, "invite members")
+    chat = _admin(bot, params, "invite members", "manage chat invite link")
     name = params.str_("name")
     expire_date = params.int_("expire_date")
     member_limit = params.int_("member_limit")
@@ -380,9 +398,10 @@ async def create_chat_invite_link(fake: TelegramFake, bot: Bot, params: Params) 
 
 
 async def ban_chat_member(fake: TelegramFake, bot: Bot, params: Params) -> Any:
-    chat = _group(bot, params, "remove chat members")
+    chat = _admin(bot, params, "remove chat members", _RESTRICT_RIGHTS)
     user_id = _user_id(params)
     chat.members.discard(user_id)
+    chat.banned.add(user_id)
     bot.actions.append(
         {
             "at": time.time(),
@@ -396,10 +415,33 @@ async def ban_chat_member(fake: TelegramFake, bot: Bot, params: Params) -> Any:
     return True
 
 
+async def unban_chat_member(fake: TelegramFake, bot: Bot, params: Params) -> Any:
+    chat = _admin(bot, params, "remove chat members", _RESTRICT_RIGHTS)
+    user_id = _user_id(params)
+    only_if_banned = bool(params.bool_("only_if_banned"))
+    if user_id in chat.banned:
+        chat.banned.discard(user_id)
+    elif not only_if_banned:
+        # Telegram: without only_if_banned, a member is removed (and may join again).
+        chat.members.discard(user_id)
+    bot.actions.append(
+        {
+            "at": time.time(),
+            "action": "unban",
+            "chat_id": chat.id,
+            "user_id": user_id,
+            "only_if_banned": only_if_banned,
+        }
+    )
+    return True
+
+
 async def restrict_chat_member(fake: TelegramFake, bot: Bot, params: Params) -> Any:
     chat = _group(bot, params, "restrict chat members")
     if chat.type != "supergroup":
         raise bad_request("method is available only for supergroups")
+    if not chat.bot_admin:
+        raise bad_request(f"not enough rights to {_RESTRICT_RIGHTS}")
     user_id = _user_id(params)
     permissions = params.json_("permissions")
     if not isinstance(permissions, dict):
@@ -419,6 +461,8 @@ async def restrict_chat_member(fake: TelegramFake, bot: Bot, params: Params) -> 
 
 async def pin_chat_message(fake: TelegramFake, bot: Bot, params: Params) -> Any:
     chat = _writable_chat(bot, params)
+    if chat.type != "private" and not chat.bot_admin:
+        raise bad_request("not enough rights to manage pinned messages in the chat")
     message_id = params.int_("message_id")
     message = bot.messages.get((chat.id, message_id or 0))
     if message is None:
@@ -471,6 +515,7 @@ METHODS: dict[str, Method] = {
     "getchatmembercount": get_chat_member_count,
     "createchatinvitelink": create_chat_invite_link,
     "banchatmember": ban_chat_member,
+    "unbanchatmember": unban_chat_member,
     "restrictchatmember": restrict_chat_member,
     "pinchatmessage": pin_chat_message,
     "answercallbackquery": answer_callback_query,

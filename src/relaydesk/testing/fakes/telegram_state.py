@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from relaydesk.testing.fakes.idempotency import Replays
+
 # Update types Telegram sends when allowed_updates is empty or was never set.
 UNLISTED_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 MESSAGE_UPDATES = ("message", "edited_message", "channel_post", "edited_channel_post")
@@ -74,6 +76,10 @@ class Chat:
     bot_removed: bool = False  # a group the bot was kicked from or left
     migrated_to: int | None = None
     pinned: dict[str, Any] | None = None
+    # Whether the bot is an administrator with the rights admin methods need. True unless a
+    # my_chat_member update or the control API says otherwise (Telegram adds bots as members).
+    bot_admin: bool = True
+    banned: set[int] = field(default_factory=set)
 
     @property
     def id(self) -> int:
@@ -112,6 +118,8 @@ class Bot:
     callback_queries: set[str] = field(default_factory=set)
     sent: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    # Sends by `X-Idempotency-Key`: a repeat answers the first result, nothing is sent again.
+    replays: Replays = field(default_factory=Replays)
     # Long polling: each getUpdates takes a ticket; a newer ticket ends an older wait with 409.
     poll_ticket: int = 0
     polls_waiting: int = 0
@@ -288,3 +296,4 @@ class Bot:
             chat.blocked = gone
         else:
             chat.bot_removed = gone
+            chat.bot_admin = status in ("administrator", "creator")

@@ -90,3 +90,28 @@ def migrate(
         message(group, sender, migrate_to_chat_id=supergroup_id),
         message(supergroup, sender, migrate_from_chat_id=group["id"]),
     ]
+
+
+def chat_member(
+    chat: dict[str, Any],
+    sender: dict[str, Any],
+    member: dict[str, Any],
+    status: str,
+    old_status: str = "left",
+    *,
+    invite_link: dict[str, Any] | None = None,
+    **new_fields: Any,
+) -> dict[str, Any]:
+    """Another member's standing changed (sent only to admin bots that list chat_member in
+    allowed_updates). A join through a link carries the ChatInviteLink (as
+    createChatInviteLink answered it); `new_fields` go into new_chat_member (is_member,
+    until_date, permissions of a restricted member)."""
+    change: dict[str, Any] = {
+        "chat": chat,
+        "from": sender,
+        "old_chat_member": {"user": member, "status": old_status},
+        "new_chat_member": {"user": member, "status": status, **new_fields},
+    }
+    if invite_link is not None:
+        change["invite_link"] = invite_link
+    return {"chat_member": change}

@@ -30,6 +30,8 @@ from relaydesk.testing.fakes.faults import (
     FaultBook,
     html_error_page,
 )
+from relaydesk.testing.fakes.idempotency import HEADER as IDEMPOTENCY_HEADER
+from relaydesk.testing.fakes.idempotency import Replays
 from relaydesk.testing.fakes.journal import Journal
 from relaydesk.testing.fakes.web import (
     ControlError,
@@ -118,6 +120,7 @@ class WhatsAppFake:
         self.users = Users()
         self.media: dict[str, Media] = {}
         self.sent: dict[str, SentMessage] = {}
+        self.replays = Replays()
         self.journal = Journal()
         self.faults = FaultBook(WHATSAPP_FAULTS)
         self.poster = Poster(self.journal, retry or RetryPolicy())
@@ -287,6 +290,11 @@ class WhatsAppFake:
         return opened is not None and time.time() - opened < self.config.window_seconds
 
     async def _send(self, request: Request) -> Any:
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        answer, _ = await self.replays.run(key, lambda: self._send_once(request, key))
+        return answer
+
+    async def _send_once(self, request: Request, key: str | None) -> Any:
         node = self._node(request)
         phone = self.phones.get(node)
         self._authorise(request, phone, node, "post")
@@ -308,7 +316,9 @@ class WhatsAppFake:
                 raise GraphError(400, 131047, f"(#131047) {WINDOW_TITLE}", WINDOW_DETAILS)
             if closed:
                 failure = error_item(131047, WINDOW_TITLE, WINDOW_DETAILS)
-        message = SentMessage(wamid(), phone.phone_number_id, user, given, kind, body)
+        message = SentMessage(
+            wamid(), phone.phone_number_id, user, given, kind, body, idempotency_key=key
+        )
         self.sent[message.id] = message
         self.tasks.spawn(self._status_flow(phone, message, failure))
         contact: dict[str, Any] = {"input": given}
@@ -635,6 +645,7 @@ class WhatsAppFake:
         self.users = Users()
         self.media.clear()
         self.sent.clear()
+        self.replays.clear()
         self.journal.clear()
         self.faults.clear()
         return JSONResponse({"reset": True})

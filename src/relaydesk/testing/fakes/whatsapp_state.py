@@ -137,6 +137,7 @@ class SentMessage:
     body: dict[str, Any]
     at: float = field(default_factory=time.time)
     statuses: list[dict[str, Any]] = field(default_factory=list)
+    idempotency_key: str | None = None
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -150,6 +151,7 @@ class SentMessage:
             "context": self.body.get("context"),
             "at": self.at,
             "statuses": self.statuses,
+            "idempotency_key": self.idempotency_key,
         }
 
 

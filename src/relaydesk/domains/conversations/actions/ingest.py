@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,8 @@ from relaydesk.domains.actor import Actor
 from relaydesk.domains.channels.error_codes import ChannelError
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.contacts.actions import do_resolve_identities_txn
+from relaydesk.domains.contacts.actions.channel_identities import do_fill_contact_details_txn
+from relaydesk.domains.contacts.schemas import ContactRef
 from relaydesk.domains.conversations.actions.attachments import (
     do_bind_attachments_txn,
     inbound_attachments_txn,
@@ -37,6 +39,7 @@ from relaydesk.domains.conversations.schemas import (
     ConversationStatus,
     Direction,
     InboundIn,
+    MessageType,
     Priority,
     SenderType,
 )
@@ -217,42 +220,145 @@ async def _store_txn(
     places: dict[str, int],
     now: datetime,
 ) -> dict[str, Ingested]:
-    contacts = await do_resolve_identities_txn(
-        s, actor, workspace_id, channel_id, [b.contact for b in fresh.values()], now
-    )
-    threads = await do_open_conversations_txn(
-        s, actor, workspace_id, channel_id, [c.id for c in contacts.values()], now
-    )
-    entries: list[tuple[Conversation, Message]] = []
-    uploads: list[tuple[list[Attachment], Message]] = []
+    items: list[ChannelInbound] = []
+    uploads: list[list[Attachment]] = []
     for body in fresh.values():
-        contact = contacts[body.contact.external_id]
         try:
             bound, attachments = await _attachments_txn(s, workspace_id, body)
         except AppError as error:
             error.extra["message_index"] = places[body.external_id]  # which one, in a batch
             raise
+        items.append(
+            ChannelInbound(
+                external_id=body.external_id,
+                contact=body.contact,
+                type=body.type,
+                text=body.text,
+                payload=payload_of(body.type, attachments, body.location, body.template),
+            )
+        )
+        uploads.append(bound)
+    stored = await _append_inbound_txn(s, actor, workspace_id, channel_id, items, now)
+    for bound, item in zip(uploads, items, strict=True):
+        do_bind_attachments_txn(bound, stored[item.external_id].id)  # after the row exists
+    return {e: Ingested(m.id, m.conversation_id, m.seq, duplicate=False) for e, m in stored.items()}
+
+
+@dataclass(frozen=True)
+class ChannelInbound:
+    """One inbound message of a provider channel, ready to store.
+
+    `contact` is whom the conversation is with: the sender in a private chat, the group's
+    own contact (keyed by the chat id) in a group. `member` is the group member who wrote it
+    (stored as the message's sender); None when the contact itself wrote. `reply_to` is the
+    provider's id of the message replied to. System messages (members joined, …) have
+    `sender_type` system and no sender."""
+
+    external_id: str
+    contact: ContactRef
+    type: MessageType
+    text: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    member: ContactRef | None = None
+    reply_to: str | None = None
+    sender_type: SenderType = SenderType.contact
+
+
+async def do_ingest_channel_messages_txn(
+    s: AsyncSession,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    items: Sequence[ChannelInbound],
+    now: datetime,
+) -> list[Ingested]:
+    """Store a provider channel's inbound messages in the caller's transaction, set-based:
+    a fixed number of statements for the batch. Idempotent on `external_id` (a repeat, or
+    a second copy within `items`, answers the first with `duplicate` set); results in the
+    given order."""
+    known = await _stored_txn(s, channel_id, {i.external_id for i in items})
+    fresh: dict[str, ChannelInbound] = {}
+    for item in items:
+        if item.external_id not in known and item.external_id not in fresh:
+            fresh[item.external_id] = item
+    if fresh:
+        stored = await _append_inbound_txn(
+            s, actor, workspace_id, channel_id, list(fresh.values()), now
+        )
+        known.update(
+            {
+                e: Ingested(m.id, m.conversation_id, m.seq, duplicate=False)
+                for e, m in stored.items()
+            }
+        )
+    return [
+        replace(known[i.external_id], duplicate=i is not fresh.get(i.external_id)) for i in items
+    ]
+
+
+async def _append_inbound_txn(
+    s: AsyncSession,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    items: Sequence[ChannelInbound],
+    now: datetime,
+) -> dict[str, Message]:
+    """The shared write path of every inbound message (API channels and providers): resolve
+    the contacts and members, open the threads, take the seqs. `items` are all new."""
+    refs = [i.contact for i in items] + [i.member for i in items if i.member is not None]
+    contacts = await do_resolve_identities_txn(s, actor, workspace_id, channel_id, refs, now)
+    await do_fill_contact_details_txn(s, actor, contacts, refs)
+    threads = await do_open_conversations_txn(
+        s, actor, workspace_id, channel_id, [contacts[i.contact.external_id].id for i in items], now
+    )
+    new_ids = {i.external_id: uuid.uuid4() for i in items}
+    replies = await _reply_targets_txn(
+        s, channel_id, {i.reply_to for i in items if i.reply_to}, new_ids
+    )
+    entries: list[tuple[Conversation, Message]] = []
+    for item in items:
+        conversation = threads[contacts[item.contact.external_id].id]
+        sender = contacts[(item.member or item.contact).external_id]
+        payload = dict(item.payload)
+        reply_to_id = replies.get(item.reply_to) if item.reply_to else None
+        if item.reply_to and reply_to_id is None:
+            payload["reply_to_external_id"] = item.reply_to  # not (yet) known here
+        from_contact = item.sender_type is SenderType.contact
+        if from_contact:
+            # WhatsApp's 24-hour customer-service window runs from here.
+            conversation.last_inbound_at = now
         message = Message(
-            id=uuid.uuid4(),
+            id=new_ids[item.external_id],
             channel_id=channel_id,
             direction=Direction.inbound.value,
-            sender_type=SenderType.contact.value,
-            sender_id=str(contact.id),
-            type=body.type.value,
-            text=body.text,
-            payload=payload_of(body.type, attachments, body.location, body.template),
-            external_id=body.external_id,
+            sender_type=item.sender_type.value,
+            sender_id=str(sender.id) if from_contact else None,
+            type=item.type.value,
+            text=item.text,
+            payload=payload,
+            external_id=item.external_id,
+            reply_to_message_id=reply_to_id,
         )
-        entries.append((threads[contact.id], message))
-        uploads.append((bound, message))
+        entries.append((conversation, message))
     await do_append_messages_txn(s, actor, entries, now)
-    for bound, message in uploads:
-        do_bind_attachments_txn(bound, message.id)  # after the message row exists
-    return {
-        m.external_id: Ingested(m.id, m.conversation_id, m.seq, duplicate=False)
-        for _, m in entries
-        if m.external_id is not None
-    }
+    return {m.external_id: m for _, m in entries if m.external_id is not None}
+
+
+async def _reply_targets_txn(
+    s: AsyncSession, channel_id: uuid.UUID, external_ids: set[str], new_ids: dict[str, uuid.UUID]
+) -> dict[str, uuid.UUID]:
+    """Our ids of the messages replied to: stored earlier, or arriving in this batch."""
+    if not external_ids:
+        return {}
+    rows = await s.execute(
+        select(Message.external_id, Message.id).where(
+            Message.channel_id == channel_id, Message.external_id.in_(external_ids)
+        )
+    )
+    found = {e: i for e, i in rows if e is not None}
+    found.update({e: new_ids[e] for e in external_ids if e in new_ids})
+    return found
 
 
 async def _attachments_txn(

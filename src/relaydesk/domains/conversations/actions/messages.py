@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.channels.base import TemplateSend
+from relaydesk.channels.errors import TemplateMismatch
+from relaydesk.channels.whatsapp.adapter import WhatsAppAdapter, check_template
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
+from relaydesk.domains.channels.models import Channel
+from relaydesk.domains.channels.outbound import delivers, do_enqueue_txn
+from relaydesk.domains.channels.templates import template_definition
 from relaydesk.domains.conversations.actions.attachments import (
     check_attachments_txn,
     do_bind_attachments_txn,
@@ -44,6 +50,8 @@ from relaydesk.events.outbox import emit_txn
 from relaydesk.events.schemas import MessageCreated, MessageUpdated
 
 _EDITABLE = frozenset({MessageType.text.value, MessageType.note.value})
+# WhatsApp's customer-service window: free-form replies only this long after the contact wrote.
+WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 async def do_append_messages_txn(
@@ -136,6 +144,9 @@ async def send_message(
         uploads = await check_attachments_txn(s, workspace_id, body.type, body.attachment_ids)
         if conversation.first_response_at is None and actor.user_id is not None:
             conversation.first_response_at = now
+        channel = await s.get_one(Channel, conversation.channel_id)
+        if channel.type == WhatsAppAdapter.channel_type:
+            await check_whatsapp_send_txn(s, channel, conversation, body, now)
         message = _from_member(
             actor,
             conversation,
@@ -147,7 +158,41 @@ async def send_message(
         )
         await do_append_messages_txn(s, actor, [(conversation, message)], now)
         do_bind_attachments_txn(uploads, message.id)  # after the message row exists
+        if delivers(channel):
+            do_enqueue_txn(s, message)
         return message
+
+
+async def check_whatsapp_send_txn(
+    s: AsyncSession,
+    channel: Channel,
+    conversation: Conversation,
+    body: MessageSendIn,
+    now: datetime,
+) -> None:
+    """Free-form messages only inside the 24-hour customer-service window; a template's
+    parameters must fit the template stored for the channel."""
+    if body.template is None:
+        opened = conversation.last_inbound_at
+        if opened is None or now - opened >= WHATSAPP_WINDOW:
+            raise AppError(MessageError.WINDOW_CLOSED)
+        return
+    template = body.template
+    definition = await template_definition(s, channel.id, template.name, template.language)
+    if definition is None:
+        raise AppError(MessageError.TEMPLATE_UNKNOWN)
+    try:
+        check_template(
+            TemplateSend(
+                template.name,
+                template.language,
+                body_params=tuple(template.body),
+                header_params=tuple(template.header_params),
+                definition=definition,
+            )
+        )
+    except TemplateMismatch as exc:
+        raise AppError(MessageError.TEMPLATE_PARAMS, exc.message) from None
 
 
 async def add_note(

@@ -1,0 +1,1 @@
+"""Process-level runtime: who this process is (its executor id) and its background work."""
