@@ -253,6 +253,21 @@ def test_whatsapp_account_test_and_new_token(server: Server, owner: Account, fak
     assert tested["last_error"]
 
 
+def test_rate_limits_are_configurable(owner: Account, fakes: Fakes) -> None:
+    channel = create_whatsapp(owner, fakes)
+    assert "rate_limits" not in channel["config"]  # the provider's 80/s
+    path = owner.ws(f"/channels/{channel['id']}")
+    patched = owner.request("PATCH", path, json={"rate_limits": {"account": {"count": 20}}})
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["config"]["rate_limits"] == {"account": {"count": 20}}
+    for bad in ({"account": {"count": 0}}, {"account": {"count": 5, "per": -1}}, {"x": {}}):
+        refused = owner.request("PATCH", path, json={"rate_limits": bad})
+        assert_problem(refused, 422, "validation_failed")
+    assert owner.request("GET", path).json()["config"]["rate_limits"]["account"]["count"] == 20
+    lifted = owner.request("PATCH", path, json={"rate_limits": None})
+    assert "rate_limits" not in lifted.json()["config"]
+
+
 def test_disable_and_enable(server: Server, owner: Account, fakes: Fakes) -> None:
     created = create_whatsapp(owner, fakes)
     channel_id = uuid.UUID(created["id"])

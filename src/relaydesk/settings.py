@@ -86,10 +86,6 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_ATTACHMENT_TYPES)
     )
     api_outbound_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
-    api_outbound_max_attempts: int = Field(default=8, ge=1, le=50)
-    api_outbound_backoff_seconds: float = Field(default=1.0, gt=0)
-    api_outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)
-    api_outbound_poll_seconds: float = Field(default=30.0, gt=0)
     redis_prefix: str = Field(default="relaydesk", min_length=1, max_length=100)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -112,9 +108,7 @@ class Settings(BaseSettings):
     outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)
     outbound_claim_seconds: float = Field(default=120.0, gt=0)
     outbound_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
-    # Durable jobs (DBOS): its own database (never the application's SQLite file), and a
-    # unique, stable id per process so a restarted process recovers its own work.
-    dbos_database_url: str = ""
+    # A unique, stable id per process: a restarted process takes back its own claimed work.
     executor_id: str = Field(default="", max_length=100)
 
     @field_validator("log_level")

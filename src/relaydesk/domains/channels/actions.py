@@ -49,8 +49,9 @@ CHANNEL_SECRET_KIND = "rdc"  # noqa: S105 - a prefix, not a secret
 # What a PATCH may change, per channel type (name and enabled apply to every type).
 _TYPE_FIELDS = {
     ChannelType.api: {"outbound_url"},
-    ChannelType.telegram: {"bot_token", "mode", "api_base_url"},
+    ChannelType.telegram: {"bot_token", "mode", "api_base_url", "rate_limits"},
     ChannelType.whatsapp_cloud: {
+        "rate_limits",
         "phone_number_id",
         "business_account_id",
         "access_token",
@@ -100,6 +101,8 @@ def _provider_fields(
         }
     else:
         raise TypeError(f"no provider fields for {type(body).__name__}")
+    if body.rate_limits is not None:
+        config["rate_limits"] = body.rate_limits.stored()
     config["masked"] = _masked(sealed)
     return config, sealed
 
@@ -207,6 +210,11 @@ def _apply_provider_fields(
     if sealed != before:
         channel.credentials = sealer.seal(channel.id, sealed)
         config["masked"] = _masked(sealed)
+    if "rate_limits" in given:
+        if body.rate_limits is None:
+            config.pop("rate_limits", None)
+        else:
+            config["rate_limits"] = body.rate_limits.stored()
     channel.config = config
     if "mode" in given and body.mode is not None:
         channel.mode = body.mode.value
@@ -237,7 +245,7 @@ async def update_channel(
         if "outbound_url" in given:
             channel.outbound_url = str(body.outbound_url) if body.outbound_url else None
         before: dict[str, Any] = {}
-        if given & (_SEALED | _CONFIG | {"mode"}):
+        if given & (_SEALED | _CONFIG | {"mode", "rate_limits"}):
             before = _apply_provider_fields(sealer, channel, body, given)
         record_txn(
             s,

@@ -63,6 +63,37 @@ BotToken = Annotated[
 NumericId = Annotated[str, StringConstraints(pattern=r"^\d{1,30}$")]
 
 
+class LimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=100_000, description="Sends per `per` seconds.")
+    per: float = Field(default=1.0, gt=0, le=86_400)
+    burst: int | None = Field(
+        default=None, ge=1, le=100_000, description="Sends allowed at once after a quiet spell."
+    )
+
+
+class RateLimitsIn(BaseModel):
+    """Overrides of the provider's default limits (Telegram: 30/s per bot, 1/s per chat,
+    20/min per group; WhatsApp: 80/s per number). A scope left out keeps its default; null
+    lifts it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: LimitIn | None = None
+    chat: LimitIn | None = None
+    group: LimitIn | None = None
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+RateLimitsField = Annotated[
+    RateLimitsIn | None,
+    Field(description="Send rate overrides; the provider's limits if left out."),
+]
+
+
 class TelegramChannelCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -75,6 +106,7 @@ class TelegramChannelCreateIn(BaseModel):
         "asks Telegram for updates (machines without a public URL).",
     )
     api_base_url: ApiBaseUrl = None
+    rate_limits: RateLimitsField = None
 
 
 class WhatsAppChannelCreateIn(BaseModel):
@@ -90,6 +122,7 @@ class WhatsAppChannelCreateIn(BaseModel):
         default=None, description="The WhatsApp Business Account id: needed to sync templates."
     )
     api_base_url: ApiBaseUrl = None
+    rate_limits: RateLimitsField = None
 
 
 ChannelCreateIn = Annotated[
@@ -181,6 +214,7 @@ class ChannelUpdateIn(BaseModel):
     access_token: Secret | None = None
     app_secret: Secret | None = None
     verify_token: Secret | None = None
+    rate_limits: RateLimitsField = None
 
 
 # -- message templates (WhatsApp) ---------------------------------------------------------------

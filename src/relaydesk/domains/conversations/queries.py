@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import Database
 from relaydesk.db.pagination import Page, page_of, paginate_desc
 from relaydesk.db.scoped import get_in_workspace_txn
-from relaydesk.domains.channels.models import Channel
-from relaydesk.domains.contacts.models import ContactIdentity
 from relaydesk.domains.conversations.models import (
     Attachment,
     Conversation,
@@ -293,79 +291,3 @@ async def team_members(
             .order_by(User.name, User.id)
         )
         return [TeamMemberOut(user_id=r[0], name=r[1], email=r[2]) for r in rows]
-
-
-@dataclass(frozen=True)
-class QueuedOutbound:
-    message_id: uuid.UUID
-    workspace_id: uuid.UUID
-    conversation_id: uuid.UUID
-
-
-async def queued_api_outbound(db: Database, limit: int = 500) -> list[QueuedOutbound]:
-    """Queued outbound messages of enabled API channels that have an outbound URL: the
-    oldest of each conversation only, so one conversation's messages leave in seq order."""
-    async with db.read("queued_api_outbound") as s:
-        rows = await s.execute(
-            select(Message.id, Message.workspace_id, Message.conversation_id)
-            .join(Channel, Channel.id == Message.channel_id)
-            .where(
-                Message.status == "queued",
-                Message.direction == "out",
-                Channel.type == "api",
-                Channel.enabled.is_(True),
-                Channel.outbound_url.is_not(None),
-            )
-            .order_by(Message.created_at, Message.seq)
-            .limit(limit)
-        )
-        heads: dict[uuid.UUID, QueuedOutbound] = {}
-        for message_id, workspace_id, conversation_id in rows:
-            heads.setdefault(
-                conversation_id, QueuedOutbound(message_id, workspace_id, conversation_id)
-            )
-    return list(heads.values())
-
-
-@dataclass(frozen=True)
-class OutboundDelivery:
-    """Everything one outbound post needs, read in one transaction."""
-
-    message: MessageOut
-    channel_id: uuid.UUID
-    outbound_url: str | None
-    enabled: bool
-    contact_external_id: str | None
-
-
-async def outbound_delivery(
-    db: Database, workspace_id: uuid.UUID, message_id: uuid.UUID
-) -> OutboundDelivery | None:
-    async with db.read("outbound_delivery") as s:
-        row = (
-            await s.execute(
-                select(Message, Channel.outbound_url, Channel.enabled, Conversation.contact_id)
-                .join(Channel, Channel.id == Message.channel_id)
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Message.workspace_id == workspace_id, Message.id == message_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        message, url, enabled, contact_id = row
-        external_id = await s.scalar(
-            select(ContactIdentity.external_id)
-            .where(
-                ContactIdentity.contact_id == contact_id,
-                ContactIdentity.channel_id == message.channel_id,
-            )
-            .order_by(ContactIdentity.created_at)
-            .limit(1)
-        )
-    return OutboundDelivery(
-        message=MessageOut.model_validate(message),
-        channel_id=message.channel_id,
-        outbound_url=url,
-        enabled=enabled,
-        contact_external_id=external_id,
-    )

@@ -103,33 +103,3 @@ async def report_status(
             raise not_found("message")
         do_apply_status_txn(s, actor, message, MessageStatus(body.status.value), body.error)
         return message
-
-
-async def record_delivery(
-    db: Database,
-    actor: Actor,
-    workspace_id: uuid.UUID,
-    message_id: uuid.UUID,
-    status: MessageStatus,
-    *,
-    error: dict[str, Any] | None = None,
-    external_id: str | None = None,
-) -> bool:
-    """A deliverer's outcome: sent (with the channel's id for the message) or failed."""
-    async with db.write("record_delivery") as s:
-        message = await s.scalar(
-            select(Message)
-            .where(Message.workspace_id == workspace_id, Message.id == message_id)
-            .with_for_update()
-        )
-        if message is None:
-            return False  # deleted with its conversation meanwhile
-        if external_id and message.external_id is None:
-            taken = await s.scalar(
-                select(Message.id).where(
-                    Message.channel_id == message.channel_id, Message.external_id == external_id
-                )
-            )
-            if taken is None:
-                message.external_id = external_id
-        return do_apply_status_txn(s, actor, message, status, error)
