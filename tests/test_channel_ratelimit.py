@@ -57,13 +57,22 @@ def test_telegram_chat_group_and_bot_limits() -> None:
     assert buckets.reserve("1") == 0
 
     # A group: a burst of 3, then one every 3 s (20 a minute).
+    clock.now += 1.0
     assert [buckets.reserve("-5", group=True) for _ in range(3)] == [0, 0, 0]
     assert buckets.reserve("-5", group=True) == pytest.approx(3.0)
 
-    # 30 a second over the bot, whatever the chats.
+    # 30 a second over the bot, whatever the chats, after a burst of 3 only.
     clock.now += 60
     granted = sum(buckets.reserve(str(chat)) == 0 for chat in range(100, 140))
-    assert granted == 30
+    assert granted == 3
+
+    async def send(count: int) -> None:
+        for chat in range(count):
+            await buckets.acquire(str(200 + chat))
+
+    start = clock.now
+    asyncio.run(send(30))
+    assert clock.now - start == pytest.approx(1.0, rel=0.01)
 
 
 def test_a_refused_reservation_takes_nothing() -> None:
@@ -98,7 +107,7 @@ def test_idle_buckets_are_forgotten() -> None:
     buckets.reserve("new")
     assert buckets.reserve("0") == 0  # a forgotten bucket comes back full
     assert len(buckets._chats) <= 10
-    assert WHATSAPP.account == Limit(80, 1.0)
+    assert WHATSAPP.account == Limit(80, 1.0, burst=8)
 
 
 def test_limits_are_checked() -> None:

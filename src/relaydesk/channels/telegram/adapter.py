@@ -44,7 +44,10 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name)
 # Telegram's FAQ: about 1 message/s per chat, 20/min per group, 30/s per bot. A burst of 3 in
 # a group keeps short exchanges snappy while the average holds.
-RATE_LIMITS = RateLimits(account=Limit(30, 1.0), chat=Limit(1, 1.0), group=Limit(20, 60.0, burst=3))
+# Small bursts: a second's worth at once after a quiet spell would meet Telegram's flood limits.
+RATE_LIMITS = RateLimits(
+    account=Limit(30, 1.0, burst=3), chat=Limit(1, 1.0), group=Limit(20, 60.0, burst=3)
+)
 # Our message type → (method, file field); audio and video go as documents, which Telegram
 # delivers unchanged.
 _MEDIA_METHODS = {
