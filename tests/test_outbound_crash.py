@@ -184,3 +184,8 @@ def test_sigkill_mid_send_loses_nothing_and_sends_nothing_twice(
         by_recipient.setdefault(m["to"], []).append(m["body"]["text"]["body"])
     for received in by_recipient.values():
         assert received == sorted(received)
+    # Both processes' logs (sends, the kill, recovery) name no secret.
+    logs = [log.read_text() for log in tmp_path.glob("serve-*.log")]
+    assert len(logs) == 2
+    for secret in ("crash-token", "crash-secret", "crash-verify"):
+        assert not any(secret in log for log in logs)

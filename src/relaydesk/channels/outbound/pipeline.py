@@ -14,7 +14,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -23,19 +23,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.channels.api.outbound import ApiSender
 from relaydesk.channels.errors import (
     ChannelError,
+    ChatMigrated,
     CredentialsBroken,
     Permanent,
     Retryable,
     RetryAfter,
 )
 from relaydesk.channels.outbound.retry import MAX_RETRY_AFTER, backoff_seconds, reason_of
-from relaydesk.channels.outbound.senders import AdapterSender, Sender
+from relaydesk.channels.outbound.senders import AdapterSender, Delivered, Sender
 from relaydesk.channels.ratelimit import Limit, RateLimiter, RateLimits
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.domains.channels.accounts import adapter_of
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.channels.outbound import (
+    ChatMoved,
     Dropped,
     Failed,
     Job,
@@ -85,6 +87,8 @@ class _Account:
     channel: Channel
     sender: Sender
     limiter: RateLimiter | None
+    # Chats the provider said moved (old key → new) while this sender ran.
+    moved: dict[str, str] = field(default_factory=dict)
 
 
 class OutboundPipeline:
@@ -245,10 +249,11 @@ class OutboundPipeline:
             return Dropped(message_id)
         attempt = item.job.attempts + 1
         settings = self._settings
-        if account.limiter is not None:
-            await account.limiter.acquire(item.chat_key, group=item.group)
+        if item.chat_key in account.moved:
+            # An earlier message of this batch found the chat moved: no need to ask again.
+            item = replace(item, chat_key=account.moved[item.chat_key])
         try:
-            delivered = await account.sender.send(item)
+            delivered = await self._deliver(account, item, recorder)
         except RetryAfter as exc:
             seconds = min(exc.seconds, MAX_RETRY_AFTER)
             if account.limiter is not None:
@@ -283,6 +288,27 @@ class OutboundPipeline:
             )
             return Retry(message_id, {"code": "internal_error"}, delay)
         return Sent(message_id, delivered.external_id)
+
+    async def _deliver(self, account: _Account, item: Outgoing, recorder: _Recorder) -> Delivered:
+        """Send, paced; when Telegram answers that the group became a supergroup, the chat's
+        move is recorded and the message goes at once to the new chat (the same attempt: the
+        message did nothing wrong). A second move answer fails it as any permanent error."""
+        if account.limiter is not None:
+            await account.limiter.acquire(item.chat_key, group=item.group)
+        try:
+            return await account.sender.send(item)
+        except ChatMigrated as exc:
+            if item.chat_key is None or exc.new_chat_id == item.chat_key:
+                raise
+            old, new = item.chat_key, exc.new_chat_id
+        job = item.job
+        recorder.add(ChatMoved(job.message_id, job.workspace_id, job.conversation_id, old, new))
+        account.moved[old] = new
+        log.info("outbound: chat %s of channel %s moved to %s", old, job.channel_id, new)
+        item = replace(item, chat_key=new)
+        if account.limiter is not None:
+            await account.limiter.acquire(item.chat_key, group=item.group)
+        return await account.sender.send(item)
 
 
 class _Recorder:

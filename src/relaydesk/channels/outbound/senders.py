@@ -87,9 +87,12 @@ class AdapterSender:
         return Delivered(result.external_id)
 
     async def _media(self, item: Outgoing) -> OutboundMedia:
-        # One attachment per provider message: the first one goes, with the caption.
+        # One attachment per provider message, with the caption. Replies with more are refused
+        # when stored; one that got in otherwise fails rather than going out cut short.
         if not item.attachments:
             raise Permanent("the message has no attachment", code="no_attachment")
+        if len(item.attachments) > 1:
+            raise Permanent("one attachment per message on this channel", code="many_attachments")
         first = item.attachments[0]
         try:
             content = await self._storage.get(first.storage_key)

@@ -21,15 +21,18 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.channels.base import SystemEvent, SystemKind
 from relaydesk.db import Database
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.channels.health import record_outbound_txn, record_status_txn
 from relaydesk.domains.channels.models import Channel, OutboundJob
 from relaydesk.domains.channels.schemas import ChannelStatus
+from relaydesk.domains.contacts.actions.channel_identities import do_move_identity_txn
 from relaydesk.domains.contacts.models import ContactIdentity
 from relaydesk.domains.conversations.actions.delivery import do_apply_status_txn
 from relaydesk.domains.conversations.models import Attachment, Conversation, Message
 from relaydesk.domains.conversations.schemas import MessageOut, MessageStatus
+from relaydesk.domains.groups.actions import apply_group_event_txn
 from relaydesk.domains.groups.models import ChannelGroup
 
 # Channel types whose replies leave through the queue (an API channel only with a URL).
@@ -323,7 +326,20 @@ class Dropped:
     message_id: uuid.UUID
 
 
-Outcome = Sent | Retry | Failed | Release | Dropped
+@dataclass(frozen=True)
+class ChatMoved:
+    """The provider says the conversation's chat has a new id (a Telegram group became a
+    supergroup): the group and its contact identity follow it. The message's own outcome
+    comes separately (it was sent again to the new chat)."""
+
+    message_id: uuid.UUID
+    workspace_id: uuid.UUID
+    conversation_id: uuid.UUID
+    old_chat_key: str
+    new_chat_key: str
+
+
+Outcome = Sent | Retry | Failed | Release | Dropped | ChatMoved
 
 
 @dataclass
@@ -376,6 +392,9 @@ async def record_outcomes(
         done: list[uuid.UUID] = []
         unreachable: list[uuid.UUID] = []
         for outcome in outcomes:
+            if isinstance(outcome, ChatMoved):
+                await _move_chat_txn(s, channel_id, outcome, now)
+                continue
             job = jobs.get(outcome.message_id)
             message = messages.get(outcome.message_id)
             if isinstance(outcome, Sent):
@@ -437,6 +456,25 @@ async def record_outcomes(
         if channel_status is not None:
             await record_status_txn(s, channel_id, channel_status[0], now, channel_status[1])
     return recorded
+
+
+async def _move_chat_txn(
+    s: AsyncSession, channel_id: uuid.UUID, moved: ChatMoved, now: datetime
+) -> None:
+    """As the inbound migration notice does: the group's contact identity (so its one
+    conversation) and the group's record move to the new chat id. Applying it again, or after
+    the notice came in, changes nothing."""
+    await do_move_identity_txn(s, channel_id, moved.old_chat_key, moved.new_chat_key)
+    await apply_group_event_txn(
+        s,
+        workspace_id=moved.workspace_id,
+        channel_id=channel_id,
+        event=SystemEvent(
+            SystemKind.chat_migrated, moved.old_chat_key, now, new_chat_key=moved.new_chat_key
+        ),
+        member_contact_ids={},
+        conversation_id=moved.conversation_id,
+    )
 
 
 async def _mark_unreachable_txn(

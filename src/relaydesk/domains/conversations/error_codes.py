@@ -35,6 +35,16 @@ class MessageError(ErrorCode):
         "Only outbound text messages and notes that are not recalled can be edited",
     )
     NO_STATUS = ("messages.no_status", 409, "Only outbound messages have a delivery status")
+    REPLY_TARGET_INVALID = (
+        "messages.reply_target_invalid",
+        422,
+        "reply_to_message_id does not name a message of this conversation",
+    )
+    ONE_ATTACHMENT = (
+        "messages.one_attachment",
+        422,
+        "This channel takes one attachment per message: send each attachment as its own message",
+    )
     WINDOW_CLOSED = (
         "whatsapp.window_closed",
         422,

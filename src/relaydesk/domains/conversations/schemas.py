@@ -185,6 +185,10 @@ class MessageSendIn(_Content):
     attachment_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=MAX_ATTACHMENTS, description="Uploaded attachments."
     )
+    reply_to_message_id: uuid.UUID | None = Field(
+        default=None,
+        description="A message of this conversation to reply to (quoted where the channel can).",
+    )
 
     @model_validator(mode="after")
     def _valid(self) -> MessageSendIn:
@@ -300,6 +304,9 @@ class MessageOut(BaseModel):
     external_id: str | None
     status: MessageStatus | None
     error: dict[str, Any] | None
+    reply_to_message_id: uuid.UUID | None = Field(
+        default=None, description="The message of this conversation this one replies to."
+    )
     created_at: datetime
     edited_at: datetime | None
     recalled_at: datetime | None

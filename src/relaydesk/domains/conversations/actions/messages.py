@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.channels.base import TemplateSend
@@ -18,7 +18,7 @@ from relaydesk.db.base import utcnow
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.channels.models import Channel
-from relaydesk.domains.channels.outbound import delivers, do_enqueue_txn
+from relaydesk.domains.channels.outbound import PROVIDER_TYPES, delivers, do_enqueue_txn
 from relaydesk.domains.channels.templates import template_definition
 from relaydesk.domains.conversations.actions.attachments import (
     check_attachments_txn,
@@ -141,10 +141,16 @@ async def send_message(
         conversation = await check_writable_conversation_txn(
             s, actor, workspace_id, conversation_id
         )
+        channel = await s.get_one(Channel, conversation.channel_id)
+        if channel.type in PROVIDER_TYPES and len(body.attachment_ids) > 1:
+            # A provider message carries one file, and a message row keeps one provider id
+            # (statuses, replies): refused rather than split or cut short.
+            raise AppError(MessageError.ONE_ATTACHMENT)
         uploads = await check_attachments_txn(s, workspace_id, body.type, body.attachment_ids)
+        if body.reply_to_message_id is not None:
+            await check_reply_target_txn(s, conversation, body.reply_to_message_id)
         if conversation.first_response_at is None and actor.user_id is not None:
             conversation.first_response_at = now
-        channel = await s.get_one(Channel, conversation.channel_id)
         if channel.type == WhatsAppAdapter.channel_type:
             await check_whatsapp_send_txn(s, channel, conversation, body, now)
         message = _from_member(
@@ -156,11 +162,29 @@ async def send_message(
             payload_of(body.type, payload_of_attachments(uploads), body.location, body.template),
             status=MessageStatus.queued,
         )
+        message.reply_to_message_id = body.reply_to_message_id
         await do_append_messages_txn(s, actor, [(conversation, message)], now)
         do_bind_attachments_txn(uploads, message.id)  # after the message row exists
         if delivers(channel):
             do_enqueue_txn(s, message)
         return message
+
+
+async def check_reply_target_txn(
+    s: AsyncSession, conversation: Conversation, message_id: uuid.UUID
+) -> None:
+    """A reply quotes a message of its own conversation that the contact can see (no note).
+    Any other id, of another workspace too, gets the same answer: nothing about it leaks."""
+    found = await s.scalar(
+        select(Message.id).where(
+            Message.id == message_id,
+            Message.workspace_id == conversation.workspace_id,
+            Message.conversation_id == conversation.id,
+            Message.direction != Direction.internal.value,
+        )
+    )
+    if found is None:
+        raise AppError(MessageError.REPLY_TARGET_INVALID)
 
 
 async def check_whatsapp_send_txn(
