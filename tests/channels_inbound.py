@@ -3,7 +3,6 @@ at the running server, and reads of what the inbox worker stored."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
@@ -13,35 +12,10 @@ from sqlalchemy import select
 from relaydesk.domains.channels.accounts import open_credentials
 from relaydesk.domains.channels.models import Channel, DeadLetter, InboxPayload
 from relaydesk.domains.contacts.models import ContactIdentity
-from relaydesk.testing.fakes import TelegramControl
 from tests.conftest import Account
 from tests.harness import Server, wait_until
 
 WAIT = 10.0
-
-
-def new_bot(control: TelegramControl) -> tuple[int, str]:
-    bot_id = 6_000_000 + secrets.randbelow(10**9)
-    token = f"{bot_id}:AA{secrets.token_urlsafe(30)}"
-    control.add_bot(token)
-    return bot_id, token
-
-
-def telegram_channel(owner: Account, api_base_url: str, token: str, mode: str = "webhook") -> str:
-    response = owner.request(
-        "POST",
-        owner.ws("/channels"),
-        json={
-            "type": "telegram",
-            "name": "Bot",
-            "bot_token": token,
-            "mode": mode,
-            "api_base_url": api_base_url,
-        },
-    )
-    assert response.status_code == 201, response.text
-    channel_id: str = response.json()["id"]
-    return channel_id
 
 
 def credentials(server: Server, channel_id: str) -> dict[str, Any]:

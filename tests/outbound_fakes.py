@@ -14,6 +14,7 @@ import httpx
 from relaydesk.testing.fakes import TelegramControl, WhatsAppControl, running_fake
 from tests.conftest import Account, signup
 from tests.harness import Server, wait_until
+from tests.messaging import new_bot_token, telegram_channel, whatsapp_channel
 
 WAIT = 15.0
 
@@ -59,35 +60,17 @@ class WhatsAppAccount:
         return answer.content
 
 
-def _create_channel(owner: Account, body: dict[str, Any]) -> str:
-    created = owner.request("POST", owner.ws("/channels"), json=body)
-    assert created.status_code == 201, created.text
-    channel_id: str = created.json()["id"]
-    return channel_id
-
-
 @contextmanager
 def telegram_account(server: Server) -> Iterator[TelegramAccount]:
     """A bot on a fresh Telegram fake, its webhook set to the server."""
-    bot_id = 7_200_000 + secrets.randbelow(10**6)
-    token = f"{bot_id}:AA{secrets.token_urlsafe(30)}"
     with (
         running_fake("telegram") as fake,
         TelegramControl(fake.base_url) as control,
         server.client() as client,
     ):
-        control.add_bot(token)
+        bot_id, token = new_bot_token(control)
         owner = signup(client)
-        channel_id = _create_channel(
-            owner,
-            {
-                "type": "telegram",
-                "name": "Support bot",
-                "bot_token": token,
-                "mode": "webhook",
-                "api_base_url": fake.base_url,
-            },
-        )
+        channel_id = telegram_channel(owner, fake.base_url, token, name="Support bot")["id"]
         yield TelegramAccount(owner, control, channel_id, bot_id, token, fake.base_url)
 
 
@@ -104,18 +87,9 @@ def whatsapp_account(server: Server) -> Iterator[WhatsAppAccount]:
         control.add_phone_number(phone, access_token=access, app_secret=app_secret)
         owner = signup(client)
         graph_url = f"{fake.base_url}/v23.0"
-        channel_id = _create_channel(
-            owner,
-            {
-                "type": "whatsapp_cloud",
-                "name": "Sales line",
-                "phone_number_id": phone,
-                "access_token": access,
-                "app_secret": app_secret,
-                "verify_token": "wa-verify-token-out",
-                "api_base_url": graph_url,
-            },
-        )
+        channel_id = whatsapp_channel(
+            owner, graph_url, phone, access, app_secret, "wa-verify-token-out"
+        )["id"]
         control.add_phone_number(
             phone,
             access_token=access,

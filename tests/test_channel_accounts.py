@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from relaydesk.security.credentials import Sealer
 from relaydesk.testing.fakes import TelegramControl, WhatsAppControl, running_fake
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server
-from tests.messaging import api_channel, inbound
+from tests.messaging import api_channel, inbound, new_bot_token, telegram_channel, whatsapp_channel
 
 PHONE = "100000000000777"
 WABA = "200000000000777"
@@ -58,52 +57,18 @@ def fakes() -> Iterator[Fakes]:
         yield Fakes(tg_control, wa_control, tg.base_url, f"{wa.base_url}/v23.0")
 
 
-def new_token(fakes: Fakes | None = None) -> tuple[int, str]:
-    """A fresh bot token, registered with the fake when `fakes` is given."""
-    bot_id = 5_000_000 + secrets.randbelow(10**9)
-    token = f"{bot_id}:AA{secrets.token_urlsafe(30)}"
-    if fakes is not None:
-        fakes.telegram.add_bot(token)
-    return bot_id, token
-
-
-def create_telegram(
-    owner: Account, fakes: Fakes, token: str, mode: str = "webhook"
-) -> dict[str, Any]:
-    response = owner.request(
-        "POST",
-        owner.ws("/channels"),
-        json={
-            "type": "telegram",
-            "name": "Bot",
-            "bot_token": token,
-            "mode": mode,
-            "api_base_url": fakes.telegram_url,
-        },
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def create_whatsapp(owner: Account, fakes: Fakes, access_token: str = WA_TOKEN) -> dict[str, Any]:
-    response = owner.request(
-        "POST",
-        owner.ws("/channels"),
-        json={
-            "type": "whatsapp_cloud",
-            "name": "Support line",
-            "phone_number_id": PHONE,
-            "business_account_id": WABA,
-            "access_token": access_token,
-            "app_secret": WA_SECRET,
-            "verify_token": WA_VERIFY,
-            "api_base_url": fakes.whatsapp_url,
-        },
+    """The account of the number the module's fake knows (its business account included)."""
+    return whatsapp_channel(
+        owner,
+        fakes.whatsapp_url,
+        PHONE,
+        access_token,
+        WA_SECRET,
+        WA_VERIFY,
+        name="Support line",
+        business_account_id=WABA,
     )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def stored(server: Server, channel_id: str) -> dict[str, Any]:
@@ -148,8 +113,8 @@ def stop_polling(owner: Account, fakes: Fakes, channel_id: str, bot_id: int, tok
 def test_telegram_webhook_account_registers_its_webhook(
     server: Server, owner: Account, fakes: Fakes
 ) -> None:
-    bot_id, token = new_token(fakes)
-    created = create_telegram(owner, fakes, token)
+    bot_id, token = new_bot_token(fakes.telegram)
+    created = telegram_channel(owner, fakes.telegram_url, token)
     assert created["status"] == "connected", created
     assert created["mode"] == "webhook"
     assert created["credentials"] == {"bot_token": "••••" + token[-4:]}
@@ -165,8 +130,8 @@ def test_telegram_webhook_account_registers_its_webhook(
 
 
 def test_telegram_polling_account_removes_the_webhook(owner: Account, fakes: Fakes) -> None:
-    bot_id, token = new_token(fakes)
-    created = create_telegram(owner, fakes, token, mode="polling")
+    bot_id, token = new_bot_token(fakes.telegram)
+    created = telegram_channel(owner, fakes.telegram_url, token, mode="polling")
     assert created["status"] == "connected"
     assert created["mode"] == "polling"
     calls = [c for c in fakes.telegram.calls("deleteWebhook") if c.get("bot_id") == bot_id]
@@ -179,16 +144,16 @@ def test_telegram_polling_account_removes_the_webhook(owner: Account, fakes: Fak
 
 
 def test_a_provider_failure_keeps_the_account(owner: Account, fakes: Fakes) -> None:
-    _, unknown = new_token()  # not a bot the fake knows: 401, the credentials are broken
-    broken = create_telegram(owner, fakes, unknown)
+    _, unknown = new_bot_token()  # not a bot the fake knows: 401, the credentials are broken
+    broken = telegram_channel(owner, fakes.telegram_url, unknown)
     assert broken["status"] == "disconnected"
     assert broken["last_error"]
     assert unknown not in broken["last_error"]
     assert broken["last_error_at"] is not None
 
-    bot_id, token = new_token(fakes)
+    bot_id, token = new_bot_token(fakes.telegram)
     fakes.telegram.fault("server_error", method="setWebhook", body="html")
-    degraded = create_telegram(owner, fakes, token)
+    degraded = telegram_channel(owner, fakes.telegram_url, token)
     assert degraded["status"] == "degraded", degraded
     assert token not in degraded["last_error"]
     assert fakes.telegram.bot(bot_id)["webhook_url"] == ""
@@ -204,9 +169,9 @@ def test_a_provider_failure_keeps_the_account(owner: Account, fakes: Fakes) -> N
 
 
 def test_a_new_bot_token_moves_the_webhook(server: Server, owner: Account, fakes: Fakes) -> None:
-    old_id, old_token = new_token(fakes)
-    created = create_telegram(owner, fakes, old_token)
-    new_id, token = new_token(fakes)
+    old_id, old_token = new_bot_token(fakes.telegram)
+    created = telegram_channel(owner, fakes.telegram_url, old_token)
+    new_id, token = new_bot_token(fakes.telegram)
     patched = owner.request(
         "PATCH", owner.ws(f"/channels/{created['id']}"), json={"bot_token": token, "name": "New"}
     )
@@ -284,8 +249,8 @@ def test_disable_and_enable(server: Server, owner: Account, fakes: Fakes) -> Non
 
 
 def test_delete_keeps_conversations(server: Server, owner: Account, fakes: Fakes) -> None:
-    bot_id, token = new_token(fakes)
-    telegram = create_telegram(owner, fakes, token)
+    bot_id, token = new_bot_token(fakes.telegram)
+    telegram = telegram_channel(owner, fakes.telegram_url, token)
     deleted = owner.request("DELETE", owner.ws(f"/channels/{telegram['id']}"))
     assert deleted.status_code == 204, deleted.text
     assert fakes.telegram.bot(bot_id)["webhook_url"] == ""
@@ -338,8 +303,8 @@ def test_no_secret_in_any_answer_or_log(
     server: Server, owner: Account, fakes: Fakes, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    bot_id, token = new_token(fakes)
-    _, bad_token = new_token()
+    bot_id, token = new_bot_token(fakes.telegram)
+    _, bad_token = new_bot_token()
     other_secret = "rotated-app-secret-" + "r" * 20
     answers: list[httpx.Response] = []
 

@@ -17,7 +17,7 @@ from relaydesk.domains.channels.templates import template_definition
 from relaydesk.testing.fakes import WhatsAppControl, running_fake
 from tests.conftest import Account, assert_problem, signup
 from tests.harness import Server
-from tests.messaging import api_channel
+from tests.messaging import api_channel, whatsapp_channel
 
 PHONE = "100000000000888"
 WABA = "200000000000888"
@@ -39,21 +39,19 @@ def wa() -> Iterator[tuple[WhatsAppControl, str]]:
         yield control, f"{fake.base_url}/v23.0"
 
 
-def whatsapp_channel(owner: Account, api_base_url: str, **extra: Any) -> str:
-    body = {
-        "type": "whatsapp_cloud",
-        "name": "Line",
-        "phone_number_id": PHONE,
-        "business_account_id": WABA,
-        "access_token": TOKEN,
-        "app_secret": "app-secret-0123456789",
-        "verify_token": "verify-token-0123456789",
-        "api_base_url": api_base_url,
-        **extra,
-    }
-    response = owner.request("POST", owner.ws("/channels"), json=body)
-    assert response.status_code == 201, response.text
-    channel_id: str = response.json()["id"]
+def line(owner: Account, api_base_url: str, **extra: Any) -> str:
+    """A channel for this module's phone number on the fake; `extra` overrides fields."""
+    fields: dict[str, Any] = {"name": "Line", "business_account_id": WABA, **extra}
+    access_token = fields.pop("access_token", TOKEN)
+    channel_id: str = whatsapp_channel(
+        owner,
+        api_base_url,
+        PHONE,
+        access_token,
+        "app-secret-0123456789",
+        "verify-token-0123456789",
+        **fields,
+    )["id"]
     return channel_id
 
 
@@ -67,7 +65,7 @@ def listed(owner: Account, channel_id: str) -> list[dict[str, Any]]:
 def test_enter_list_and_delete(
     server: Server, owner: Account, wa: tuple[WhatsAppControl, str]
 ) -> None:
-    channel_id = whatsapp_channel(owner, wa[1])
+    channel_id = line(owner, wa[1])
     body = {"name": "order_update", "language": "en_US", "category": "utility", "components": ORDER}
     created = owner.request("POST", owner.ws(f"/channels/{channel_id}/templates"), json=body)
     assert created.status_code == 201, created.text
@@ -114,7 +112,7 @@ def test_enter_list_and_delete(
 def test_bad_templates_are_refused(
     owner: Account, wa: tuple[WhatsAppControl, str], body: dict[str, Any]
 ) -> None:
-    channel_id = whatsapp_channel(owner, wa[1])
+    channel_id = line(owner, wa[1])
     answer = owner.request("POST", owner.ws(f"/channels/{channel_id}/templates"), json=body)
     assert_problem(answer, 422, "validation_failed")
     assert listed(owner, channel_id) == []
@@ -126,7 +124,7 @@ def test_sync_from_the_provider(
     control, api_base_url = wa
     control.add_template(PHONE, "welcome", "Welcome, {{1}}!", category="MARKETING")
     control.add_template(PHONE, "order_update", "", components=ORDER, status="PENDING")
-    channel_id = whatsapp_channel(owner, api_base_url)
+    channel_id = line(owner, api_base_url)
     entered = {"name": "handmade", "language": "de", "components": [ORDER[1]]}
     owner.request("POST", owner.ws(f"/channels/{channel_id}/templates"), json=entered)
 
@@ -159,11 +157,11 @@ def test_sync_from_the_provider(
 
 def test_sync_failures(owner: Account, wa: tuple[WhatsAppControl, str]) -> None:
     _control, api_base_url = wa
-    no_waba = whatsapp_channel(owner, api_base_url, business_account_id=None)
+    no_waba = line(owner, api_base_url, business_account_id=None)
     answer = owner.request("POST", owner.ws(f"/channels/{no_waba}/templates/sync"))
     assert_problem(answer, 409, "channels.no_business_account")
 
-    broken = whatsapp_channel(owner, api_base_url, access_token="revoked-token-0123456789")
+    broken = line(owner, api_base_url, access_token="revoked-token-0123456789")
     answer = owner.request("POST", owner.ws(f"/channels/{broken}/templates/sync"))
     problem = assert_problem(answer, 502, "channels.provider_failed")
     assert "revoked-token-0123456789" not in answer.text
@@ -181,7 +179,7 @@ def test_sync_failures(owner: Account, wa: tuple[WhatsAppControl, str]) -> None:
 def test_templates_of_another_workspace_are_not_found(
     client: httpx.Client, owner: Account, wa: tuple[WhatsAppControl, str]
 ) -> None:
-    channel_id = whatsapp_channel(owner, wa[1])
+    channel_id = line(owner, wa[1])
     body = {"name": "mine", "language": "en", "components": [ORDER[1]]}
     template = owner.request("POST", owner.ws(f"/channels/{channel_id}/templates"), json=body)
     stranger = signup(client, "stranger")

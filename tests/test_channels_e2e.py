@@ -13,15 +13,15 @@ from relaydesk.testing.fakes import TelegramControl, WhatsAppControl, running_fa
 from relaydesk.testing.fakes import telegram_updates as tu
 from tests.conftest import Account, signup
 from tests.harness import Server, wait_until
+from tests.messaging import new_bot_token, telegram_channel, whatsapp_channel
 
 WAIT = 15.0
 
 
-def _create(owner: Account, body: dict[str, Any]) -> str:
-    created = owner.request("POST", owner.ws("/channels"), json=body)
-    assert created.status_code == 201, created.text
-    assert created.json()["status"] == "connected", created.text
-    channel_id: str = created.json()["id"]
+def _connected(created: dict[str, Any]) -> str:
+    """The new account's id, once it is known to have reached the fake at creation."""
+    assert created["status"] == "connected", created
+    channel_id: str = created["id"]
     return channel_id
 
 
@@ -60,20 +60,9 @@ def _status_of(owner: Account, conversation_id: str, message_id: str) -> str | N
 
 def test_telegram_private_message_to_reply(server: Server, client: httpx.Client) -> None:
     owner = signup(client)
-    bot_id = 7_100_000 + secrets.randbelow(10**6)
-    token = f"{bot_id}:AA{secrets.token_urlsafe(30)}"
     with running_fake("telegram") as fake, TelegramControl(fake.base_url) as control:
-        control.add_bot(token)
-        channel_id = _create(
-            owner,
-            {
-                "type": "telegram",
-                "name": "Support bot",
-                "bot_token": token,
-                "mode": "webhook",
-                "api_base_url": fake.base_url,
-            },
-        )
+        bot_id, token = new_bot_token(control)
+        channel_id = _connected(telegram_channel(owner, fake.base_url, token, name="Support bot"))
         # Creating the account registered our webhook, secret included.
         bot = control.bot(bot_id)
         assert bot["webhook_url"] == f"{server.base_url}/hooks/telegram/{channel_id}"
@@ -103,17 +92,15 @@ def test_whatsapp_text_to_reply_read(server: Server, client: httpx.Client) -> No
     phone = str(100_000_000_100_000 + secrets.randbelow(10**6))
     with running_fake("whatsapp") as fake, WhatsAppControl(fake.base_url) as control:
         control.add_phone_number(phone, access_token="e2e-access", app_secret="e2e-app-secret")
-        channel_id = _create(
-            owner,
-            {
-                "type": "whatsapp_cloud",
-                "name": "Sales line",
-                "phone_number_id": phone,
-                "access_token": "e2e-access",
-                "app_secret": "e2e-app-secret",
-                "verify_token": "e2e-verify",
-                "api_base_url": f"{fake.base_url}/v23.0",
-            },
+        channel_id = _connected(
+            whatsapp_channel(
+                owner,
+                f"{fake.base_url}/v23.0",
+                phone,
+                "e2e-access",
+                "e2e-app-secret",
+                "e2e-verify",
+            )
         )
         webhook_url = owner.request("GET", owner.ws(f"/channels/{channel_id}")).json()["config"][
             "webhook_url"

@@ -31,6 +31,7 @@ from tests.harness import (
     running_server,
     throwaway_database,
 )
+from tests.messaging import telegram_channel
 
 VALUES = {"bot_token": "123:" + "A" * 30, "secret_token": "s" * 40}
 
@@ -116,20 +117,11 @@ def test_key_rotation_through_the_cli(tmp_path: Path) -> None:
         with running_server(make_settings(tmp_path, url)) as server, server.client() as client:
             owner = signup(client)
             for n in range(2):
-                created = owner.request(
-                    "POST",
-                    owner.ws("/channels"),
-                    json={
-                        "type": "telegram",
-                        "name": f"Bot {n}",
-                        "bot_token": f"12345{n}:" + "A" * 30,
-                        "mode": "polling",
-                        # Nothing listens there: the account is kept, degraded.
-                        "api_base_url": "http://127.0.0.1:9",
-                    },
+                # Nothing listens at that address: the account is kept, degraded.
+                created = telegram_channel(
+                    owner, "http://127.0.0.1:9", f"12345{n}:" + "A" * 30, mode="polling"
                 )
-                assert created.status_code == 201, created.text
-                assert created.json()["status"] == "degraded"
+                assert created["status"] == "degraded"
         env = {
             **os.environ,
             "RELAYDESK_DATABASE_URL": url.render_as_string(hide_password=False),

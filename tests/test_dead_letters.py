@@ -13,11 +13,11 @@ from tests.channels_inbound import (
     all_messages,
     credentials,
     inbox_rows,
-    telegram_channel,
     wait_messages,
 )
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server, wait_until
+from tests.messaging import new_bot_token, telegram_channel
 
 FAKE_API = "http://127.0.0.1:9"  # never called: these tests only post webhooks
 
@@ -31,7 +31,7 @@ def _letters(owner: Account, **params: str) -> list[dict[str, object]]:
 
 def test_dead_letters_are_listed_read_and_replayed(server: Server, client: httpx.Client) -> None:
     owner = signup(client)
-    channel_id = telegram_channel(owner, FAKE_API, f"{uuid.uuid4().int % 10**9}:AA" + "d" * 30)
+    channel_id = telegram_channel(owner, FAKE_API, new_bot_token()[1])["id"]
     headers = {"X-Telegram-Bot-Api-Secret-Token": credentials(server, channel_id)["secret_token"]}
     good = tu.text(tu.private_chat(4401), tu.user(4401), "kept")
     good["message"].update(message_id=1, date=1_800_000_000)

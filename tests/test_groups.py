@@ -31,9 +31,8 @@ from relaydesk.testing.fakes import TelegramControl, running_fake
 from relaydesk.testing.fakes import telegram_updates as tu
 from tests.conftest import Account, assert_problem, signup
 from tests.harness import Server
-from tests.messaging import api_channel
+from tests.messaging import api_channel, new_bot_token, telegram_channel
 
-_bots = itertools.count(710001)
 _chats = itertools.count(1)
 _update_ids = itertools.count(1)
 ADMIN = tu.user(9001, "Ann")
@@ -141,22 +140,9 @@ class Setup:
 
 @pytest.fixture
 def tg(server: Server, owner: Account, control: TelegramControl) -> Setup:
-    bot_id = next(_bots)
-    token = f"{bot_id}:AAH-groups-test-token-{bot_id}"
-    control.add_bot(token)
-    created = owner.request(
-        "POST",
-        owner.ws("/channels"),
-        json={
-            "type": "telegram",
-            "name": "Bot",
-            "bot_token": token,
-            "mode": "webhook",
-            "api_base_url": control.base_url,
-        },
-    )
-    assert created.status_code == 201, created.text
-    return Setup(server, owner, control, bot_id, created.json()["id"])
+    bot_id, token = new_bot_token(control)
+    created = telegram_channel(owner, control.base_url, token)
+    return Setup(server, owner, control, bot_id, created["id"])
 
 
 def _supergroup(title: str = "Crew") -> dict[str, Any]:

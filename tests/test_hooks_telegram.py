@@ -20,13 +20,12 @@ from tests.channels_inbound import (
     conversations,
     identity,
     inbox_rows,
-    new_bot,
     point_telegram_webhook,
-    telegram_channel,
     wait_messages,
 )
 from tests.conftest import Account, assert_problem
 from tests.harness import Server, wait_until
+from tests.messaging import new_bot_token, telegram_channel
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -51,8 +50,8 @@ class Bot:
 @pytest.fixture
 def bot(server: Server, owner: Account, fake: tuple[str, TelegramControl]) -> Bot:
     url, control = fake
-    bot_id, token = new_bot(control)
-    channel_id = telegram_channel(owner, url, token)
+    bot_id, token = new_bot_token(control)
+    channel_id = telegram_channel(owner, url, token)["id"]
     secret = point_telegram_webhook(server, url, channel_id)
     return Bot(bot_id, channel_id, secret, control, url)
 

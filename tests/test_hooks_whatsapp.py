@@ -25,6 +25,7 @@ from tests.channels_inbound import (
 )
 from tests.conftest import Account, assert_problem
 from tests.harness import Server, wait_until
+from tests.messaging import whatsapp_channel
 
 
 @pytest.fixture(scope="module")
@@ -47,21 +48,7 @@ def number(server: Server, owner: Account, fake: tuple[str, WhatsAppControl]) ->
     url, control = fake
     phone_number_id = str(100_000_000_000_000 + secrets.randbelow(10**12))
     token, app_secret, verify = (secrets.token_urlsafe(24) for _ in range(3))
-    response = owner.request(
-        "POST",
-        owner.ws("/channels"),
-        json={
-            "type": "whatsapp_cloud",
-            "name": "Sales line",
-            "phone_number_id": phone_number_id,
-            "access_token": token,
-            "app_secret": app_secret,
-            "verify_token": verify,
-            "api_base_url": url,
-        },
-    )
-    assert response.status_code == 201, response.text
-    channel_id = response.json()["id"]
+    channel_id = whatsapp_channel(owner, url, phone_number_id, token, app_secret, verify)["id"]
     control.add_phone_number(
         phone_number_id,
         access_token=token,

@@ -20,11 +20,11 @@ from tests.channels_inbound import (
     credentials,
     dead_letters,
     inbox_rows,
-    telegram_channel,
     wait_messages,
 )
 from tests.conftest import Account, signup
 from tests.harness import Server, wait_until
+from tests.messaging import new_bot_token, telegram_channel
 
 FAKE_API = "http://127.0.0.1:9"  # never called: these tests only post webhooks
 
@@ -48,7 +48,7 @@ def client(inbox_server: Server) -> Iterator[httpx.Client]:
 
 def _bot(server: Server, client: httpx.Client) -> tuple[Account, str, dict[str, str]]:
     owner = signup(client)
-    channel_id = telegram_channel(owner, FAKE_API, f"{uuid.uuid4().int % 10**9}:AA" + "x" * 30)
+    channel_id = telegram_channel(owner, FAKE_API, new_bot_token()[1])["id"]
     secret = credentials(server, channel_id)["secret_token"]
     return owner, channel_id, {"X-Telegram-Bot-Api-Secret-Token": secret}
 

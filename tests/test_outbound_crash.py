@@ -27,6 +27,7 @@ from relaydesk.domains.conversations.schemas import MessageSendIn
 from relaydesk.testing.fakes import WhatsAppControl, running_fake
 from tests.conftest import Account, signup
 from tests.harness import TEST_SECRET, serve_process_handle, wait_until
+from tests.messaging import whatsapp_channel
 
 PHONE = "100000000000999"
 CONVERSATIONS = 10
@@ -139,21 +140,15 @@ def test_sigkill_mid_send_loses_nothing_and_sends_nothing_twice(
         control.configure(auto_statuses=[], enforce_window=False)
         with serve_process_handle(env, data) as (base, process), httpx.Client(base_url=base) as c:
             owner = signup(c)
-            created = owner.request(
-                "POST",
-                owner.ws("/channels"),
-                json={
-                    "type": "whatsapp_cloud",
-                    "name": "Crash line",
-                    "phone_number_id": PHONE,
-                    "access_token": "crash-token",
-                    "app_secret": "crash-secret",
-                    "verify_token": "crash-verify",
-                    "api_base_url": f"{fake.base_url}/v23.0",
-                },
-            )
-            assert created.status_code == 201, created.text
-            channel = created.json()["id"]
+            channel = whatsapp_channel(
+                owner,
+                f"{fake.base_url}/v23.0",
+                PHONE,
+                "crash-token",
+                "crash-secret",
+                "crash-verify",
+                name="Crash line",
+            )["id"]
             # Held while the 500 are queued, so that the kill finds them mostly unsent.
             patch = owner.request(
                 "PATCH", owner.ws(f"/channels/{channel}"), json={"enabled": False}

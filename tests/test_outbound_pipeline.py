@@ -23,6 +23,7 @@ from relaydesk.domains.conversations.schemas import MessageType
 from relaydesk.testing.fakes import TelegramControl, WhatsAppControl, running_fake
 from tests.conftest import Account, signup
 from tests.harness import Server, wait_until
+from tests.messaging import telegram_channel, whatsapp_channel
 
 TOKEN = "7001:AAHfakeTokenForOutboundTests_0123"
 BOT_ID = 7001
@@ -142,19 +143,8 @@ def tg(fast: Server) -> Iterator[Telegram]:
     ):
         control.add_bot(TOKEN)
         owner = signup(client)
-        created = owner.request(
-            "POST",
-            owner.ws("/channels"),
-            json={
-                "type": "telegram",
-                "name": "Support bot",
-                "bot_token": TOKEN,
-                "mode": "webhook",
-                "api_base_url": fake.base_url,
-            },
-        )
-        assert created.status_code == 201, created.text
-        yield Telegram(fast, owner, control, created.json()["id"], fake.base_url)
+        created = telegram_channel(owner, fake.base_url, TOKEN, name="Support bot")
+        yield Telegram(fast, owner, control, created["id"], fake.base_url)
 
 
 def test_a_reply_reaches_telegram_once_with_its_key(tg: Telegram) -> None:
@@ -251,21 +241,9 @@ def test_a_whatsapp_reply_reaches_the_fake(fast: Server) -> None:
     ):
         control.add_phone_number(PHONE, access_token="wa-token-1", app_secret="wa-secret-1")
         owner = signup(client)
-        created = owner.request(
-            "POST",
-            owner.ws("/channels"),
-            json={
-                "type": "whatsapp_cloud",
-                "name": "Sales line",
-                "phone_number_id": PHONE,
-                "access_token": "wa-token-1",
-                "app_secret": "wa-secret-1",
-                "verify_token": "wa-verify-1",
-                "api_base_url": f"{fake.base_url}/v23.0",
-            },
-        )
-        assert created.status_code == 201, created.text
-        channel_id = created.json()["id"]
+        channel_id = whatsapp_channel(
+            owner, f"{fake.base_url}/v23.0", PHONE, "wa-token-1", "wa-secret-1", "wa-verify-1"
+        )["id"]
         # The contact writes first (opening the window), before the fake posts webhooks to us.
         control.inbound(
             PHONE, {"wa_id": "16505550101", "name": "Ann"}, {"type": "text", "text": {"body": "hi"}}

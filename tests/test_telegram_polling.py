@@ -16,15 +16,10 @@ from sqlalchemy import select
 from relaydesk.domains.channels.models import Channel
 from relaydesk.testing.fakes import TelegramControl, running_fake
 from relaydesk.testing.fakes import telegram_updates as tu
-from tests.channels_inbound import (
-    WAIT,
-    inbox_rows,
-    new_bot,
-    telegram_channel,
-    wait_messages,
-)
+from tests.channels_inbound import WAIT, inbox_rows, wait_messages
 from tests.conftest import signup
 from tests.harness import Server, make_settings, running_server, throwaway_database, wait_until
+from tests.messaging import new_bot_token, telegram_channel
 
 FAST = {"telegram_poll_timeout_seconds": 1, "inbox_poll_seconds": 0.1}
 
@@ -56,13 +51,13 @@ def test_updates_become_messages_and_offsets_survive_a_restart(
     tmp_path: Path, fake: tuple[str, TelegramControl]
 ) -> None:
     url, control = fake
-    bot_id, token = new_bot(control)
+    bot_id, token = new_bot_token(control)
     chat, ann = tu.private_chat(9101, "Ann"), tu.user(9101, "Ann")
     with throwaway_database(tmp_path) as database:
         settings = make_settings(tmp_path, database, **FAST)
         with running_server(settings) as server, server.client() as client:
             owner = signup(client)
-            channel_id = telegram_channel(owner, url, token, mode="polling")
+            channel_id = telegram_channel(owner, url, token, mode="polling")["id"]
             first = control.inject(bot_id, tu.text(chat, ann, "one"), tu.text(chat, ann, "two"))
             wait_messages(owner, channel_id, 2)
             last = first[-1]["update_id"]
@@ -89,10 +84,10 @@ def test_a_leftover_webhook_409_is_deleted_and_polling_goes_on(
 ) -> None:
     url, control = fake
     server = make_server(**FAST)
-    bot_id, token = new_bot(control)
+    bot_id, token = new_bot_token(control)
     with server.client() as client:
         owner = signup(client)
-        channel_id = telegram_channel(owner, url, token, mode="polling")
+        channel_id = telegram_channel(owner, url, token, mode="polling")["id"]
         # Someone points the bot at a webhook: getUpdates now answers 409 Conflict.
         set_hook = httpx.post(
             f"{url}/bot{token}/setWebhook",

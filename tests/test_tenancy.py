@@ -15,7 +15,7 @@ import pytest
 from relaydesk.domains.groups.actions import note_group_txn
 from tests.conftest import Account, assert_problem, join, signup
 from tests.harness import Server, wait_until
-from tests.messaging import api_channel, inbound
+from tests.messaging import api_channel, inbound, whatsapp_channel
 
 PARAM = re.compile(r"{(\w+)}")
 # Valid bodies, so that a 404 cannot hide behind a 422.
@@ -108,20 +108,15 @@ def _two_workspaces(server: Server, client: httpx.Client) -> dict[str, Any]:
     upload = b.request(
         "POST", b.ws("/attachments"), files={"file": ("a.txt", b"hello", "text/plain")}
     )
-    b_whatsapp = b.request(
-        "POST",
-        b.ws("/channels"),
-        json={
-            "type": "whatsapp_cloud",
-            "name": "Line",
-            "phone_number_id": "1",
-            "access_token": "access-token-0123456789",
-            "app_secret": "app-secret-0123456789",
-            "verify_token": "verify-token-0123456789",
-            # Nothing listens there: the account is kept, degraded.
-            "api_base_url": "http://127.0.0.1:9",
-        },
-    ).json()["id"]
+    b_whatsapp = whatsapp_channel(
+        b,
+        "http://127.0.0.1:9",  # nothing listens there: the account is kept, degraded
+        "1",
+        "access-token-0123456789",
+        "app-secret-0123456789",
+        "verify-token-0123456789",
+        name="Line",
+    )["id"]
     template = b.request(
         "POST",
         b.ws(f"/channels/{b_whatsapp}/templates"),

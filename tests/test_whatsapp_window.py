@@ -18,6 +18,7 @@ from relaydesk.domains.channels.models import OutboundJob
 from relaydesk.testing.fakes import WhatsAppControl, running_fake
 from tests.conftest import Account, signup
 from tests.harness import Server
+from tests.messaging import whatsapp_channel
 from tests.test_outbound_pipeline import message, provider_conversation, reply, wait_status
 
 PHONE = "100000000000888"
@@ -73,21 +74,15 @@ def wa(server: Server) -> Iterator[Wa]:
         control.add_phone_number(PHONE, access_token="wa-token-8", app_secret="wa-secret-8")
         control.add_template(PHONE, "order_update", TEMPLATE_TEXT)
         owner = signup(client)
-        created = owner.request(
-            "POST",
-            owner.ws("/channels"),
-            json={
-                "type": "whatsapp_cloud",
-                "name": "Orders",
-                "phone_number_id": PHONE,
-                "access_token": "wa-token-8",
-                "app_secret": "wa-secret-8",
-                "verify_token": "wa-verify-8",
-                "api_base_url": f"{fake.base_url}/v23.0",
-            },
-        )
-        assert created.status_code == 201, created.text
-        channel_id = created.json()["id"]
+        channel_id = whatsapp_channel(
+            owner,
+            f"{fake.base_url}/v23.0",
+            PHONE,
+            "wa-token-8",
+            "wa-secret-8",
+            "wa-verify-8",
+            name="Orders",
+        )["id"]
         stored = owner.request(
             "POST",
             owner.ws(f"/channels/{channel_id}/templates"),
