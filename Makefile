@@ -12,7 +12,9 @@ install: ## Install Python and dependencies (uv picks Python >= 3.11)
 run: install ## Serve on http://127.0.0.1:8000 with SQLite under ./.relaydesk/
 	$(UV) run relaydesk serve
 
-test: install lint test-sqlite test-postgres ## Everything CI runs
+test: install lint ## Everything CI runs: lint, then both suites side by side
+	@echo "Running the SQLite and PostgreSQL suites side by side; each one's output follows when it ends."
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(UV) run pytest $(PYTEST_ARGS)
