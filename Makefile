@@ -4,7 +4,8 @@ UV := $(shell ./scripts/ensure-uv)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
 
-.PHONY: run install test test-sqlite test-postgres lint format bench migration clean
+
+.PHONY: run install test test-sqlite test-postgres lint format bench migration clean web client demo
 
 install: ## Install Python and dependencies (uv picks Python >= 3.11)
 	$(UV) sync --frozen
@@ -32,8 +33,17 @@ format: install
 	$(UV) run ruff check --fix src tests bench
 	$(UV) run ruff format src tests bench
 
+demo: install ## A demo workspace with fake Telegram and WhatsApp accounts and simulated customers
+	$(UV) run relaydesk demo
+
 bench: install ## Benchmarks (figures printed; record them in docs/benchmarks.md)
 	$(UV) run python -m bench
+
+web: ## Build the web app into web/dist, served at / by `relaydesk serve` (needs Node.js 20, npm)
+	cd web && npm ci && npm run build
+
+client: install ## Regenerate web/openapi.json and the web app's API types from the app
+	./scripts/gen-client
 
 migration: install ## make migration m="what changed"
 	$(UV) run alembic revision --autogenerate -m "$(m)"

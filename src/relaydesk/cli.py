@@ -160,6 +160,51 @@ def fake(
     serve_fake(kind.value, host, port)
 
 
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.", min=1, max=65535)] = 8000,
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its SQLite database and keys.")
+    ] = Path(".relaydesk-demo"),
+    duration: Annotated[
+        float | None, typer.Option(help="Stop by itself after this many seconds.", min=1)
+    ] = None,
+    pace: Annotated[
+        float | None,
+        typer.Option(help="Seconds between simulated messages (default: 3-8, jittered).", min=0.1),
+    ] = None,
+    telegram_port: Annotated[
+        int, typer.Option(help="Port of the fake Telegram Bot API (0: a free one).", min=0)
+    ] = 0,
+    whatsapp_port: Annotated[
+        int, typer.Option(help="Port of the fake WhatsApp Cloud API (0: a free one).", min=0)
+    ] = 0,
+) -> None:
+    """Run RelayDesk with a demo workspace, a fake Telegram bot, a fake WhatsApp number and
+    simulated customers writing in Chinese and English; no account anywhere is needed. A
+    second run reuses the workspace in --data-dir (docs/demo.md)."""
+    from relaydesk.demo.runner import DemoError, DemoOptions, run_demo
+
+    options = DemoOptions(
+        data_dir=data_dir,
+        host=host,
+        port=port,
+        telegram_port=telegram_port,
+        whatsapp_port=whatsapp_port,
+        duration=duration,
+        pace=pace,
+    )
+    try:
+        run_demo(options, Console(soft_wrap=True))
+    except (DemoError, ConfigError) as exc:
+        console.print(f"[bold red]relaydesk demo:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        pass
+    console.print("Demo stopped.")
+
+
 contacts_app = typer.Typer(
     name="contacts", help="Contacts: CSV import and export.", no_args_is_help=True
 )

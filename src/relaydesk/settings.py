@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     outbound_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
     # A unique, stable id per process: a restarted process takes back its own claimed work.
     executor_id: str = Field(default="", max_length=100)
+    # The built web app served at `/`; unset: web/dist of the source tree (docs/web.md).
+    web_dist: Path | None = None
 
     @field_validator("log_level")
     @classmethod

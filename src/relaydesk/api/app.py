@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from relaydesk import __version__
-from relaydesk.api import hooks, ops, problems
+from relaydesk.api import hooks, ops, problems, web
 from relaydesk.api.middleware import RequestContextMiddleware
 from relaydesk.api.v1 import router as v1_router
 from relaydesk.channels.inbound import InboxWorker, TelegramPoller
@@ -76,4 +76,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(hooks.router)
     app.include_router(v1_router)
+    web.install(app, settings)  # the fallback for paths no router matched
     return app

@@ -76,6 +76,12 @@ class CreatedChannel:
     inbound_secret: str | None = None
 
 
+def webhook_url(channel_type: ChannelType, channel_id: uuid.UUID, base_url: str) -> str:
+    """Where the provider posts this account's webhooks (api/hooks.py)."""
+    path = "telegram" if channel_type == ChannelType.telegram else "whatsapp"
+    return f"{base_url}/hooks/{path}/{channel_id}"
+
+
 def _provider_fields(
     channel_id: uuid.UUID, body: ChannelCreateIn, base_url: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -83,7 +89,7 @@ def _provider_fields(
     if isinstance(body, TelegramChannelCreateIn):
         config: dict[str, Any] = {
             "api_base_url": str(body.api_base_url) if body.api_base_url else None,
-            "webhook_url": f"{base_url}/hooks/telegram/{channel_id}",
+            "webhook_url": webhook_url(ChannelType.telegram, channel_id, base_url),
         }
         # Telegram echoes this in X-Telegram-Bot-Api-Secret-Token on every webhook call.
         sealed = {"bot_token": body.bot_token, "secret_token": std_secrets.token_urlsafe(32)}
@@ -92,7 +98,7 @@ def _provider_fields(
             "api_base_url": str(body.api_base_url) if body.api_base_url else None,
             "phone_number_id": body.phone_number_id,
             "business_account_id": body.business_account_id,
-            "webhook_url": f"{base_url}/hooks/whatsapp/{channel_id}",
+            "webhook_url": webhook_url(ChannelType.whatsapp_cloud, channel_id, base_url),
         }
         sealed = {
             "access_token": body.access_token,
@@ -228,11 +234,16 @@ async def update_channel(
     workspace_id: uuid.UUID,
     channel_id: uuid.UUID,
     body: ChannelUpdateIn,
+    *,
+    base_url: str | None = None,
 ) -> Channel:
     """Rename, enable or disable, or change settings and secrets (sealed again). A Telegram
     account whose token, mode or API address changed registers its webhook again (and the
-    old token's webhook is removed); a WhatsApp account whose token changed is checked."""
+    old token's webhook is removed); a WhatsApp account whose token changed is checked.
+    With `base_url`, a provider account's webhook URL follows the server's address (and a
+    Telegram account whose URL moved registers it again)."""
     given = set(body.model_fields_set)
+    moved = False
     async with db.write("update_channel") as s:
         await require_txn(s, actor, workspace_id, Permission.workspace_manage)
         channel = await get_channel_txn(s, workspace_id, channel_id, lock=True)
@@ -247,6 +258,10 @@ async def update_channel(
         before: dict[str, Any] = {}
         if given & (_SEALED | _CONFIG | {"mode", "rate_limits"}):
             before = _apply_provider_fields(sealer, channel, body, given)
+        if base_url is not None and channel.type != ChannelType.api:
+            url = webhook_url(ChannelType(channel.type), channel.id, base_url)
+            moved = url != (channel.config or {}).get("webhook_url")
+            channel.config = {**(channel.config or {}), "webhook_url": url}
         record_txn(
             s,
             actor,
@@ -257,7 +272,7 @@ async def update_channel(
             # Names of what changed only: never a secret's value.
             data={"fields": sorted(given)},
         )
-    if given & _RECONNECT.get(ChannelType(channel.type), set()):
+    if moved or given & _RECONNECT.get(ChannelType(channel.type), set()):
         old_token = before.get("bot_token")
         token_changed = body.bot_token is not None and old_token not in (None, body.bot_token)
         if channel.type == ChannelType.telegram and token_changed and was_mode != "polling":

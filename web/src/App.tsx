@@ -1,0 +1,50 @@
+import { Result, Spin } from "antd";
+import { useTranslation } from "react-i18next";
+import { Navigate, Outlet, Route, Routes } from "react-router";
+
+import { errorText } from "./errors";
+import { AppShell } from "./layout/AppShell";
+import { Inbox } from "./pages/Inbox";
+import { Login } from "./pages/Login";
+import { Placeholder } from "./pages/Placeholder";
+import { Signup } from "./pages/Signup";
+import { pickWorkspace, useMe, useSignedIn } from "./session";
+
+function RequireSignIn() {
+  return useSignedIn() ? <Outlet /> : <Navigate to="/login" replace />;
+}
+
+function RequireSignedOut() {
+  return useSignedIn() ? <Navigate to="/" replace /> : <Outlet />;
+}
+
+/** `/`: the last workspace used, or the first one. */
+function Home() {
+  const { t } = useTranslation();
+  const me = useMe();
+  if (me.isPending) return <Spin fullscreen />;
+  if (me.isError) return <Result status="error" title={errorText(t, me.error)} />;
+  const id = pickWorkspace(me.data.workspaces);
+  return id ? <Navigate to={`/w/${id}/inbox`} replace /> : <Result status="info" title={t("placeholder.soon")} />;
+}
+
+export function App() {
+  return (
+    <Routes>
+      <Route element={<RequireSignedOut />}>
+        <Route path="/login" element={<Login />} />
+        <Route path="/signup" element={<Signup />} />
+      </Route>
+      <Route element={<RequireSignIn />}>
+        <Route path="/" element={<Home />} />
+        <Route path="/w/:workspaceId" element={<AppShell />}>
+          <Route index element={<Navigate to="inbox" replace />} />
+          <Route path="inbox/:conversationId?" element={<Inbox />} />
+          <Route path="contacts" element={<Placeholder />} />
+          <Route path="settings" element={<Placeholder />} />
+        </Route>
+      </Route>
+      <Route path="*" element={<Navigate to="/" replace />} />
+    </Routes>
+  );
+}

@@ -1,0 +1,29 @@
+import i18n from "i18next";
+import { initReactI18next } from "react-i18next";
+
+import en from "./en.json";
+import zhCN from "./zh-CN.json";
+
+export const LANGUAGES = ["en", "zh-CN"] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+const KEY = "relaydesk.language";
+
+export function initialLanguage(): Language {
+  const stored = localStorage.getItem(KEY);
+  if (stored === "en" || stored === "zh-CN") return stored;
+  return navigator.language.toLowerCase().startsWith("zh") ? "zh-CN" : "en";
+}
+
+export function rememberLanguage(language: Language): void {
+  localStorage.setItem(KEY, language);
+}
+
+void i18n.use(initReactI18next).init({
+  resources: { en: { translation: en }, "zh-CN": { translation: zhCN } },
+  lng: initialLanguage(),
+  fallbackLng: "en",
+  interpolation: { escapeValue: false }, // React escapes
+});
+
+export default i18n;
