@@ -1,14 +1,18 @@
 import { Result, Spin } from "antd";
+import { lazy, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, Route, Routes } from "react-router";
 
 import { errorText } from "./errors";
 import { AppShell } from "./layout/AppShell";
-import { Inbox } from "./pages/Inbox";
+import { Inbox } from "./features/inbox/Inbox";
 import { Login } from "./pages/Login";
 import { Placeholder } from "./pages/Placeholder";
 import { Signup } from "./pages/Signup";
 import { pickWorkspace, useMe, useSignedIn } from "./session";
+
+// Settings is code-split: the inbox route does not load it.
+const SettingsPage = lazy(() => import("./features/settings/SettingsPage"));
 
 function RequireSignIn() {
   return useSignedIn() ? <Outlet /> : <Navigate to="/login" replace />;
@@ -41,7 +45,14 @@ export function App() {
           <Route index element={<Navigate to="inbox" replace />} />
           <Route path="inbox/:conversationId?" element={<Inbox />} />
           <Route path="contacts" element={<Placeholder />} />
-          <Route path="settings" element={<Placeholder />} />
+          <Route
+            path="settings/*"
+            element={
+              <Suspense fallback={<Spin />}>
+                <SettingsPage />
+              </Suspense>
+            }
+          />
         </Route>
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />

@@ -3,6 +3,10 @@ import { initReactI18next } from "react-i18next";
 
 import en from "./en.json";
 import zhCN from "./zh-CN.json";
+import settingsEn from "../features/settings/i18n/en.json";
+import settingsZhCN from "../features/settings/i18n/zh-CN.json";
+import inboxEn from "../features/inbox/i18n/en.json";
+import inboxZhCN from "../features/inbox/i18n/zh-CN.json";
 
 export const LANGUAGES = ["en", "zh-CN"] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -20,7 +24,7 @@ export function rememberLanguage(language: Language): void {
 }
 
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, "zh-CN": { translation: zhCN } },
+  resources: { en: { translation: en, settings: settingsEn, inbox: inboxEn }, "zh-CN": { translation: zhCN, settings: settingsZhCN, inbox: inboxZhCN } },
   lng: initialLanguage(),
   fallbackLng: "en",
   interpolation: { escapeValue: false }, // React escapes
