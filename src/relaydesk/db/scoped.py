@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
@@ -43,11 +43,16 @@ async def get_in_workspace(
 
 
 async def list_in_workspace(
-    db: Database, model: type[M], workspace_id: uuid.UUID, cursor: str | None, limit: int
+    db: Database,
+    model: type[M],
+    workspace_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+    *where: ColumnElement[bool],
 ) -> Page[M]:
-    """Newest first, keyset-paginated on (created_at, id)."""
+    """Newest first, keyset-paginated on (created_at, id); `where` narrows the rows."""
     stmt = paginate_desc(
-        select(model).where(model.workspace_id == workspace_id),
+        select(model).where(model.workspace_id == workspace_id, *where),
         [model.created_at, model.id],
         cursor,
         limit,

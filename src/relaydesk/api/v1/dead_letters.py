@@ -9,12 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, workspace_access
 from relaydesk.api.v1.pages import PageOut
-from relaydesk.db.pagination import page_of, paginate_desc
-from relaydesk.db.scoped import get_in_workspace
+from relaydesk.db.scoped import get_in_workspace, list_in_workspace
 from relaydesk.domains.channels import inbox
 from relaydesk.domains.channels.models import DeadLetter
 from relaydesk.domains.workspaces.access import WorkspaceAccess
@@ -68,13 +66,8 @@ async def list_dead_letters(
     limit: Limit = PAGE_SIZE,
 ) -> PageOut[DeadLetterOut]:
     """Newest first."""
-    stmt = select(DeadLetter).where(DeadLetter.workspace_id == access.workspace_id)
-    if channel_id is not None:
-        stmt = stmt.where(DeadLetter.channel_id == channel_id)
-    stmt = paginate_desc(stmt, [DeadLetter.created_at, DeadLetter.id], cursor, limit)
-    async with db.read("list_dead_letters") as s:
-        rows = list((await s.scalars(stmt)).all())
-    page = page_of(rows, limit, lambda r: (r.created_at, r.id))
+    only = [DeadLetter.channel_id == channel_id] if channel_id is not None else []
+    page = await list_in_workspace(db, DeadLetter, access.workspace_id, cursor, limit, *only)
     return PageOut(items=[DeadLetterOut.of(r) for r in page.items], next_cursor=page.next_cursor)
 
 

@@ -4,13 +4,13 @@ conversations and messages stay readable through the conversations domain."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
-from relaydesk.db.pagination import Page, page_of, paginate_desc
+from relaydesk.db.pagination import Page
+from relaydesk.db.scoped import list_in_workspace
 from relaydesk.domains.channels.models import Channel
 from relaydesk.errors import not_found
 
@@ -70,12 +70,6 @@ async def list_channels(
     db: Database, workspace_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[Channel]:
     """Newest first, deleted ones left out."""
-    stmt = paginate_desc(
-        select(Channel).where(Channel.workspace_id == workspace_id, Channel.deleted_at.is_(None)),
-        [Channel.created_at, Channel.id],
-        cursor,
-        limit,
+    return await list_in_workspace(
+        db, Channel, workspace_id, cursor, limit, Channel.deleted_at.is_(None)
     )
-    async with db.read("list_channels") as s:
-        rows: Any = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))

@@ -13,7 +13,8 @@ from relaydesk.channels.base import TemplateDefinition
 from relaydesk.channels.whatsapp import WhatsAppAdapter
 from relaydesk.channels.whatsapp.adapter import expected_params
 from relaydesk.db import Database
-from relaydesk.db.pagination import Page, page_of, paginate_desc
+from relaydesk.db.pagination import Page
+from relaydesk.db.scoped import list_in_workspace
 from relaydesk.domains.channels.models import MessageTemplate
 from relaydesk.domains.channels.schemas import TemplateOut
 
@@ -75,17 +76,9 @@ async def template_definition(
 async def list_templates(
     db: Database, workspace_id: uuid.UUID, channel_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[MessageTemplate]:
-    stmt = paginate_desc(
-        select(MessageTemplate).where(
-            MessageTemplate.workspace_id == workspace_id, MessageTemplate.channel_id == channel_id
-        ),
-        [MessageTemplate.created_at, MessageTemplate.id],
-        cursor,
-        limit,
+    return await list_in_workspace(
+        db, MessageTemplate, workspace_id, cursor, limit, MessageTemplate.channel_id == channel_id
     )
-    async with db.read("list_templates") as s:
-        rows: Any = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 async def fetch_templates(

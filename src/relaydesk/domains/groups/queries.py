@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
 from relaydesk.db.pagination import Page, page_of, paginate_desc
+from relaydesk.db.scoped import list_in_workspace
 from relaydesk.domains.contacts.models import Contact, ContactIdentity
 from relaydesk.domains.groups.models import ChannelGroup, GroupMember, InviteLink
 from relaydesk.domains.groups.schemas import MemberOut
@@ -35,33 +36,17 @@ async def list_groups(
     db: Database, workspace_id: uuid.UUID, channel_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[ChannelGroup]:
     """Newest first."""
-    stmt = paginate_desc(
-        select(ChannelGroup).where(
-            ChannelGroup.workspace_id == workspace_id, ChannelGroup.channel_id == channel_id
-        ),
-        [ChannelGroup.created_at, ChannelGroup.id],
-        cursor,
-        limit,
+    return await list_in_workspace(
+        db, ChannelGroup, workspace_id, cursor, limit, ChannelGroup.channel_id == channel_id
     )
-    async with db.read("list_groups") as s:
-        rows: Any = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 async def list_invite_links(
     db: Database, workspace_id: uuid.UUID, group_id: uuid.UUID, cursor: str | None, limit: int
 ) -> Page[InviteLink]:
-    stmt = paginate_desc(
-        select(InviteLink).where(
-            InviteLink.workspace_id == workspace_id, InviteLink.group_id == group_id
-        ),
-        [InviteLink.created_at, InviteLink.id],
-        cursor,
-        limit,
+    return await list_in_workspace(
+        db, InviteLink, workspace_id, cursor, limit, InviteLink.group_id == group_id
     )
-    async with db.read("list_invite_links") as s:
-        rows: Any = (await s.scalars(stmt)).all()
-    return page_of(rows, limit, lambda r: (r.created_at, r.id))
 
 
 def _members_stmt(group: ChannelGroup) -> Any:

@@ -9,7 +9,7 @@ writer keeps: conversations first (by id), then their messages.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -100,6 +100,20 @@ async def _locked_by_external_id_txn(
     )
 
 
+async def _changed_txn(
+    s: AsyncSession,
+    actor: Actor,
+    conversations: Mapping[uuid.UUID, Conversation],
+    changed: Mapping[uuid.UUID, Message],
+) -> None:
+    """Write the changed messages, then their events and conversation updates."""
+    if not changed:
+        return
+    await s.flush()
+    for message in changed.values():
+        await _after_change_txn(s, actor, conversations[message.conversation_id], message)
+
+
 async def do_apply_inbound_edits_txn(
     s: AsyncSession, actor: Actor, channel_id: uuid.UUID, edits: Sequence[InboundEditIn]
 ) -> int:
@@ -124,10 +138,7 @@ async def do_apply_inbound_edits_txn(
         message.text = edit.text
         message.edited_at = edit.edited_at
         changed[message.id] = message
-    if changed:
-        await s.flush()
-        for message in changed.values():
-            await _after_change_txn(s, actor, conversations[message.conversation_id], message)
+    await _changed_txn(s, actor, conversations, changed)
     return len(changed)
 
 
@@ -155,10 +166,7 @@ async def do_apply_reactions_txn(
         payload["reactions"] = current
         message.payload = payload  # a new dict: JSON columns track assignment, not mutation
         changed[message.id] = message
-    if changed:
-        await s.flush()
-        for message in changed.values():
-            await _after_change_txn(s, actor, conversations[message.conversation_id], message)
+    await _changed_txn(s, actor, conversations, changed)
     return len(changed)
 
 
@@ -261,7 +269,4 @@ async def attach_downloads(
             payload["attachments"] = entries
             message.payload = payload
             changed[message.id] = message
-        if changed:
-            await s.flush()
-            for message in changed.values():
-                await _after_change_txn(s, actor, conversations[message.conversation_id], message)
+        await _changed_txn(s, actor, conversations, changed)
