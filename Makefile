@@ -3,19 +3,26 @@ SHELL := /bin/bash
 UV := $(shell ./scripts/ensure-uv)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 PYTEST_ARGS ?=
+# Where the web app is built (absolute, or relative to web/); the browser suite serves that build.
+WEB_OUT ?= dist
+export WEB_OUT
+E2E_WEB_DIST := $(abspath $(if $(filter /%,$(WEB_OUT)),$(WEB_OUT),web/$(WEB_OUT)))
 
 
-.PHONY: run install test test-sqlite test-postgres lint format bench migration clean web client demo
+.PHONY: run install test test-sqlite test-postgres test-web web-check lint format bench migration clean web client demo
 
 install: ## Install Python and dependencies (uv picks Python >= 3.11)
 	$(UV) sync --frozen
 
-run: install ## Serve on http://127.0.0.1:8000 with SQLite under ./.relaydesk/
+run: install ## Serve on http://127.0.0.1:8000 with SQLite under ./.relaydesk/ (the web app is built first when needed)
+	@./scripts/ensure-web --optional
 	$(UV) run relaydesk serve
 
-test: install lint ## Everything CI runs: lint, then both suites side by side
+# The browser suite (tests/e2e) runs once, in the SQLite suite; E2E_REQUIRED makes it fail
+# rather than skip when the build, Node.js or Chromium is missing.
+test: install lint web-check ## Everything CI runs: lint, the web app's checks, then both suites side by side
 	@echo "Running the SQLite and PostgreSQL suites side by side; each one's output follows when it ends."
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	E2E_REQUIRED=1 E2E_WEB_DIST=$(E2E_WEB_DIST) $(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite: install
 	$(UV) run pytest $(PYTEST_ARGS)
@@ -34,13 +41,25 @@ format: install
 	$(UV) run ruff format src tests bench
 
 demo: install ## A demo workspace with fake Telegram and WhatsApp accounts and simulated customers
+	@./scripts/ensure-web --optional
 	$(UV) run relaydesk demo
 
-bench: install ## Benchmarks (figures printed; record them in docs/benchmarks.md)
+bench: install web ## Benchmarks (figures printed; record them in docs/benchmarks.md)
+	./scripts/ensure-chromium
 	$(UV) run python -m bench
 
-web: ## Build the web app into web/dist, served at / by `relaydesk serve` (needs Node.js 20, npm)
-	cd web && npm ci && npm run build
+web: ## Build the web app into web/dist when its sources changed, served at / (needs Node.js 20.19+, npm)
+	./scripts/ensure-web
+
+web-check: ## The web app's packages, type check, unit tests and build, and Chromium for the browser suite
+	./scripts/ensure-web --install-only
+	cd web && npm run --silent typecheck
+	cd web && npx --no-install vitest run
+	./scripts/ensure-web
+	./scripts/ensure-chromium
+
+test-web: install web-check ## web-check, then the browser suite, which rewrites docs/screenshots
+	E2E_REQUIRED=1 E2E_WEB_DIST=$(E2E_WEB_DIST) E2E_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(UV) run pytest tests/e2e $(PYTEST_ARGS)
 
 client: install ## Regenerate web/openapi.json and the web app's API types from the app
 	./scripts/gen-client

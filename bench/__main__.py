@@ -2,13 +2,15 @@
 
 import sys
 
-from bench import auth_http, messaging, outbound, realtime
+from bench import auth_http, automation, messaging, outbound, realtime, web
 
 BENCHMARKS = {
     "auth_http": auth_http.main,
+    "automation": automation.main,
     "messaging": messaging.main,
     "outbound": outbound.main,
     "realtime": realtime.main,
+    "web": web.main,
 }
 
 names = sys.argv[1:] or list(BENCHMARKS)

@@ -27,9 +27,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield srv
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def make_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
-    """Start another server with settings overridden (each on its own database)."""
+    """Start another server with settings overridden (each on its own database). They stop
+    with their test module: kept for the whole run, their connection pools together would
+    exceed PostgreSQL's connection limit."""
     with ExitStack() as stack:
 
         def start(**overrides: Any) -> Server:

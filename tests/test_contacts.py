@@ -115,6 +115,8 @@ def test_create_read_update_delete(server: Server, owner: Account) -> None:
     body = patched.json()
     assert (body["name"], body["language"], body["blocked"]) == ("Li Lei", None, True)
     assert body["phone"] == "+8613812345678"  # not sent: unchanged
+    renamed = agent.request("PATCH", path, json={"name": "Li"}).json()
+    assert (renamed["name"], renamed["blocked"]) == ("Li", True)  # left out: still blocked
     assert body["attributes"] == {
         "score": 9,
         "vip": True,
@@ -129,6 +131,7 @@ def test_create_read_update_delete(server: Server, owner: Account) -> None:
     assert [e["target_id"] for e in deleted] == [created["id"]]
     assert outbox_types(server, owner.workspace_id) == [
         "contact.created",
+        "contact.updated",
         "contact.updated",
         "contact.deleted",
     ]

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
+from relaydesk.db.base import utcnow
 from relaydesk.events.models import OutboxEvent
 from tests.conftest import Account, assert_problem, join
 from tests.harness import Server
-from tests.messaging import api_channel, inbound
+from tests.messaging import api_channel, inbound, outbox_payloads, whatsapp_channel
+from tests.test_outbound_pipeline import provider_conversation
 
 
 def _messages(account: Account, conversation_id: str, **params: Any) -> dict[str, Any]:
@@ -263,3 +266,82 @@ def test_channels_are_listed_without_secrets(owner: Account, client: httpx.Clien
     assert_problem(bad, 422, "validation_failed")
     unknown = owner.request("POST", owner.ws("/channels"), json={"type": "pigeon", "name": "x"})
     assert_problem(unknown, 422, "validation_failed")
+
+
+def test_list_filters_by_contact(owner: Account) -> None:
+    channel = api_channel(owner)
+    ann = inbound(owner, channel, "hi", contact="ann")
+    inbound(owner, channel, "hello", contact="bob")
+    contact_id = owner.request("GET", owner.ws(f"/conversations/{ann['conversation_id']}")).json()[
+        "contact_id"
+    ]
+    listed = owner.request("GET", owner.ws("/conversations"), params={"contact_id": contact_id})
+    assert listed.status_code == 200, listed.text
+    assert [c["id"] for c in listed.json()["items"]] == [ann["conversation_id"]]
+    nobody = owner.request(
+        "GET", owner.ws("/conversations"), params={"contact_id": str(uuid.uuid4())}
+    )
+    assert nobody.json()["items"] == []
+
+
+def test_reply_window_is_shown_for_whatsapp_only(server: Server, owner: Account) -> None:
+    api = api_channel(owner)
+    message = inbound(owner, api, "hi", contact="window-api")
+    api_view = owner.request("GET", owner.ws(f"/conversations/{message['conversation_id']}"))
+    assert api_view.json()["last_inbound_at"] is not None
+    assert api_view.json()["reply_window_closes_at"] is None
+
+    wrote = utcnow() - timedelta(hours=3)
+    whatsapp = whatsapp_channel(
+        owner,
+        "http://127.0.0.1:9",  # never called: nothing is sent here
+        "1",
+        "access-token-0123456789",
+        "app-secret-0123456789",
+        "verify-token-0123456789",
+    )["id"]
+    conversation = provider_conversation(server, owner, whatsapp, "16505550001", wrote)
+    view = owner.request("GET", owner.ws(f"/conversations/{conversation}")).json()
+    closes = datetime.fromisoformat(view["reply_window_closes_at"])
+    assert datetime.fromisoformat(view["last_inbound_at"]) == wrote
+    assert closes == wrote + timedelta(hours=24)
+    listed = owner.request("GET", owner.ws("/conversations"), params={"channel_id": whatsapp})
+    assert [c["reply_window_closes_at"] for c in listed.json()["items"]] == [
+        view["reply_window_closes_at"]
+    ]
+
+    # Events carry the same shape, so live clients see the window too.
+    patched = owner.request(
+        "PATCH", owner.ws(f"/conversations/{conversation}"), json={"priority": "high"}
+    )
+    assert patched.status_code == 200, patched.text
+    [event] = [
+        p
+        for p in outbox_payloads(server, owner, "conversation.updated")
+        if p["conversation"]["id"] == conversation
+    ]
+    assert datetime.fromisoformat(event["conversation"]["reply_window_closes_at"]) == closes
+
+
+def test_conversations_show_the_contacts_name_else_phone(server: Server, owner: Account) -> None:
+    api = api_channel(owner)
+    named = inbound(owner, api, "hi", contact="named-1", name="Mei Lin")
+    phone_only = inbound(owner, api, "hi", contact="phone-1", phone="+8613800138000")
+    anonymous = inbound(owner, api, "hi", contact="anonymous-1")
+    expected = {
+        named["conversation_id"]: "Mei Lin",
+        phone_only["conversation_id"]: "+8613800138000",
+        anonymous["conversation_id"]: None,
+    }
+
+    listed = owner.request("GET", owner.ws("/conversations"), params={"channel_id": api})
+    assert {c["id"]: c["contact_name"] for c in listed.json()["items"]} == expected
+    one = owner.request("GET", owner.ws(f"/conversations/{named['conversation_id']}")).json()
+    assert one["contact_name"] == "Mei Lin"
+    # Live clients get the name with the new conversation, before any refetch.
+    created = {
+        p["conversation"]["id"]: p["conversation"]["contact_name"]
+        for p in outbox_payloads(server, owner, "conversation.created")
+        if p["conversation"]["id"] in expected
+    }
+    assert created == expected

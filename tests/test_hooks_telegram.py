@@ -25,7 +25,8 @@ from tests.channels_inbound import (
 )
 from tests.conftest import Account, assert_problem
 from tests.harness import Server, wait_until
-from tests.messaging import new_bot_token, telegram_channel
+from tests.messaging import new_bot_token, outbox_payloads, telegram_channel
+from tests.outbound_fakes import reply, wait_status
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
@@ -130,6 +131,51 @@ def test_a_photo_is_downloaded_with_getfile(owner: Account, bot: Bot) -> None:
     assert content.status_code == 200
     assert content.content == PNG
     assert [c for c in bot.control.calls("getFile") if c["status"] == 200]
+
+
+def test_a_private_reply_marks_what_we_sent_before_as_read(
+    server: Server, owner: Account, bot: Bot
+) -> None:
+    """Bots get no read receipts: a customer writing again has read our earlier messages."""
+    chat, ann = tu.private_chat(4301, "Ann"), tu.user(4301, "Ann")
+    bot.control.inject(bot.bot_id, tu.text(chat, ann, "hi"))
+    [question] = wait_messages(owner, bot.channel_id, 1)
+    conversation_id = question["conversation_id"]
+    first = reply(owner, conversation_id, text="Hello Ann")
+    second = reply(owner, conversation_id, text="How can we help?")
+    for sent in (first, second):
+        wait_status(owner, conversation_id, sent["id"], "sent")
+
+    bot.control.inject(bot.bot_id, tu.text(chat, ann, "my order"))
+    for sent in (first, second):
+        assert wait_status(owner, conversation_id, sent["id"], "read")["status"] == "read"
+    read_events = [
+        p
+        for p in outbox_payloads(server, owner, "message.status_changed")
+        if p["conversation_id"] == conversation_id and p["status"] == "read"
+    ]
+    assert {p["message_id"] for p in read_events} == {first["id"], second["id"]}
+
+    # A later reply is sent, not read, until the customer writes once more.
+    third = reply(owner, conversation_id, text="It ships today")
+    assert wait_status(owner, conversation_id, third["id"], "sent")["status"] == "sent"
+    assert [m["status"] for m in all_messages(owner, bot.channel_id) if m["id"] == first["id"]] == [
+        "read"
+    ]
+
+
+def test_a_group_members_message_marks_nothing_read(owner: Account, bot: Bot) -> None:
+    group = tu.group_chat(-4302, "Buyers")
+    ann, bob = tu.user(4303, "Ann"), tu.user(4304, "Bob")
+    bot.control.inject(bot.bot_id, tu.text(group, ann, "question"))
+    [question] = wait_messages(owner, bot.channel_id, 1)
+    answer = reply(owner, question["conversation_id"], text="answer")
+    wait_status(owner, question["conversation_id"], answer["id"], "sent")
+
+    bot.control.inject(bot.bot_id, tu.text(group, bob, "thanks"))
+    # The inference would run in the transaction that stores Bob's message.
+    found = wait_messages(owner, bot.channel_id, 3)
+    assert [m["status"] for m in found if m["id"] == answer["id"]] == ["sent"]
 
 
 def test_missing_or_wrong_secret_is_401_and_stores_nothing(

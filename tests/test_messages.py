@@ -286,3 +286,26 @@ def test_other_workspaces_messages_are_not_found(owner: Account, client: Any) ->
         assert_problem(owner.request(method, owner.ws(path), json=body), 404, "not_found")
     untouched = _messages(stranger, conversation)
     assert (len(untouched), untouched[0]["recalled_at"], untouched[0]["text"]) == (1, None, "hello")
+
+
+def test_a_client_chosen_id_makes_a_retry_send_nothing_more(server: Server, owner: Account) -> None:
+    channel = api_channel(owner)
+    agent = join(owner, "agent")
+    conversation = inbound(owner, channel)["conversation_id"]
+    other = inbound(owner, channel, contact="customer-2")["conversation_id"]
+    chosen = str(uuid.uuid4())
+
+    first = _send(owner, conversation, text="On its way", id=chosen)
+    assert first.status_code == 201, first.text
+    assert first.json()["id"] == chosen
+    again = _send(owner, conversation, text="On its way", id=chosen)
+    assert again.status_code == 201, again.text
+    assert (again.json()["id"], again.json()["seq"]) == (chosen, first.json()["seq"])
+    assert [m["id"] for m in _messages(owner, conversation)].count(chosen) == 1
+    created = [e["message"]["id"] for e in outbox_payloads(server, owner, "message.created")]
+    assert created.count(chosen) == 1  # live clients get it once, under the id they chose
+
+    # The id is the message's own: another conversation or sender cannot take it over.
+    assert_problem(_send(owner, other, text="x", id=chosen), 409, "messages.id_taken")
+    assert_problem(_send(agent, conversation, text="x", id=chosen), 409, "messages.id_taken")
+    assert_problem(_send(owner, conversation, text="x", id="not-a-uuid"), 422, "validation_failed")

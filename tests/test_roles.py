@@ -21,6 +21,7 @@ def team(client: httpx.Client) -> dict[str, Account]:
     }
 
 
+ALL = {"owner", "admin", "agent", "viewer"}
 # (action, method, path suffix, body) → roles allowed; others get 403.
 MATRIX: list[tuple[str, str, str, Any, set[str]]] = [
     ("read workspace", "GET", "", None, {"owner", "admin", "agent", "viewer"}),
@@ -31,6 +32,24 @@ MATRIX: list[tuple[str, str, str, Any, set[str]]] = [
     ("list API keys", "GET", "/api-keys", None, {"owner", "admin"}),
     ("create API key", "POST", "/api-keys", {"name": "k", "scopes": ["read"]}, {"owner", "admin"}),
     ("read audit log", "GET", "/audit-events", None, {"owner", "admin"}),
+    ("list workflows", "GET", "/workflows", None, {"owner", "admin", "agent", "viewer"}),
+    ("list workflow templates", "GET", "/workflow-templates", None, ALL),
+    ("read business hours", "GET", "/business-hours", None, ALL),
+    ("set business hours", "PUT", "/business-hours", {"timezone": "UTC"}, {"owner", "admin"}),
+    (
+        "create workflow",
+        "POST",
+        "/workflows",
+        {"name": "w", "graph": {"trigger": {"type": "contact_created"}}},
+        {"owner", "admin"},
+    ),
+    (
+        "install workflow template",
+        "POST",
+        "/workflow-templates/welcome-new-contact/install",
+        {"params": {"reply": "Welcome"}},
+        {"owner", "admin"},
+    ),
 ]
 
 
@@ -126,3 +145,43 @@ def test_workspace_settings_are_validated(owner: Account) -> None:
     assert ok.json()["timezone"] == "Asia/Shanghai"
     bad = owner.request("PATCH", owner.ws(), json={"timezone": "Mars/Olympus"})
     assert "unknown time zone" in assert_problem(bad, 422, "validation_failed")["detail"]
+
+
+def test_members_read_canned_responses_and_admins_manage_them(team: dict[str, Account]) -> None:
+    body = {"shortcut": "thanks", "title": "Thanks", "body": "Thank you for writing!"}
+    for role in ("agent", "viewer"):
+        account = team[role]
+        refused = account.request("POST", account.ws("/canned-responses"), json=body)
+        assert_problem(refused, 403, "workspaces.permission_denied")
+    admin = team["admin"]
+    created = admin.request("POST", admin.ws("/canned-responses"), json=body)
+    assert created.status_code == 201, created.text
+    path = f"/canned-responses/{created.json()['id']}"
+    agent = team["agent"]
+    change = agent.request("PATCH", agent.ws(path), json={"title": "Mine"})
+    assert_problem(change, 403, "workspaces.permission_denied")
+    assert_problem(agent.request("DELETE", agent.ws(path)), 403, "workspaces.permission_denied")
+    for account in team.values():
+        listed = account.request("GET", account.ws("/canned-responses"))
+        assert [i["shortcut"] for i in listed.json()["items"]] == ["thanks"]
+
+
+def test_agents_read_workflows_and_admins_manage_them(team: dict[str, Account]) -> None:
+    admin = team["admin"]
+    body = {"name": "w", "graph": {"trigger": {"type": "contact_created"}}}
+    created = admin.request("POST", admin.ws("/workflows"), json=body)
+    assert created.status_code == 201, created.text
+    path = f"/workflows/{created.json()['id']}"
+    for role in ("agent", "viewer"):
+        account = team[role]
+        assert account.request("GET", account.ws(path)).status_code == 200
+        assert account.request("GET", account.ws(f"{path}/runs")).status_code == 200
+        for method, suffix, payload in [
+            ("PATCH", path, {"name": "x"}),
+            ("DELETE", path, None),
+            ("POST", f"{path}/publish", None),
+            ("POST", f"{path}/unpublish", None),
+            ("POST", "/workflows/import", {"name": "i", "graph": body["graph"]}),
+        ]:
+            refused = account.request(method, account.ws(suffix), json=payload)
+            assert_problem(refused, 403, "workspaces.permission_denied")

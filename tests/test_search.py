@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import select, text, update
 
-from relaydesk.db.migrate import alembic_config, upgrade
+from relaydesk.db.migrate import alembic_config
 from relaydesk.domains.conversations.models import Conversation, Message
 from relaydesk.domains.search.objects import POSTGRES_INDEXES, SQLITE_TABLES, SQLITE_TRIGGERS
 from relaydesk.domains.search.queries import matching_conversation_ids
 from tests.conftest import Account, assert_problem, join, signup
-from tests.harness import BACKEND, Server
+from tests.harness import BACKEND, Server, make_settings, running_server, throwaway_database
 from tests.messaging import api_channel, inbound
 
 
@@ -355,18 +356,22 @@ def test_search_objects_exist_at_head(server: Server) -> None:
     assert expected <= server.run(names())
 
 
-def test_migration_indexes_existing_rows(make_server: Callable[..., Server]) -> None:
-    """Rows written before the search migration are found after it (the backfill)."""
-    server = make_server()
-    with server.client() as client:
-        owner = signup(client)
-        channel = api_channel(owner)
-        old = inbound(owner, channel, "我要退款 before search", contact="c", name="Old Timer")
-        url = server.settings.database
-        command.downgrade(alembic_config(url), "0002")
-        upgrade(url)
-        assert _message_ids(owner, "我要退款") == [old["message_id"]]
-        assert _message_ids(owner, "退款") == [old["message_id"]]
-        assert _contact_ids(owner, "old timer") == [_contact_id(server, old["conversation_id"])]
-        later = inbound(owner, channel, "我要退款 after search", contact="c")
-        assert _message_ids(owner, "我要退款") == [later["message_id"], old["message_id"]]
+def test_migration_indexes_existing_rows(tmp_path: Path) -> None:
+    """Rows written before the search migration are found after it (the backfill). The
+    migrations run with the server stopped, as an operator runs them: a running server's
+    background work would hold locks the schema changes wait on."""
+    with throwaway_database(tmp_path) as url:
+        settings = make_settings(tmp_path, url)
+        with running_server(settings) as server, server.client() as client:
+            owner = signup(client)
+            channel = api_channel(owner)
+            old = inbound(owner, channel, "我要退款 before search", contact="c", name="Old Timer")
+            old_contact = _contact_id(server, old["conversation_id"])
+        command.downgrade(alembic_config(server.settings.database), "0002")
+        with running_server(settings) as server, server.client() as client:  # migrates up
+            owner = replace(owner, client=client)
+            assert _message_ids(owner, "我要退款") == [old["message_id"]]
+            assert _message_ids(owner, "退款") == [old["message_id"]]
+            assert _contact_ids(owner, "old timer") == [old_contact]
+            later = inbound(owner, channel, "我要退款 after search", contact="c")
+            assert _message_ids(owner, "我要退款") == [later["message_id"], old["message_id"]]

@@ -22,6 +22,7 @@ PARAM = re.compile(r"{(\w+)}")
 BODIES: dict[str, Any] = {
     "inbound": {"external_id": "x", "contact": {"external_id": "c"}, "text": "t"},
     "messages": {"text": "t"},
+    "notes": {"body": "n"},
 }
 
 
@@ -81,6 +82,20 @@ def _group(server: Server, workspace_id: str, channel_id: str) -> str:
     return str(server.run(create()))
 
 
+def _workflow_run(server: Server, owner: Account, workflow_id: str, channel_id: str) -> str:
+    """A run of B's keyword workflow, started by an inbound message."""
+    inbound(owner, channel_id, text="hello there", contact="runner")
+    found: list[str] = []
+
+    def started() -> bool:
+        items = owner.request("GET", owner.ws(f"/workflows/{workflow_id}/runs")).json()["items"]
+        found[:] = [r["id"] for r in items]
+        return bool(found)
+
+    wait_until(started, 10, "the workflow run")
+    return found[0]
+
+
 def _two_workspaces(server: Server, client: httpx.Client) -> dict[str, Any]:
     a = signup(client, "alpha")
     b = signup(client, "beta")
@@ -105,6 +120,18 @@ def _two_workspaces(server: Server, client: httpx.Client) -> dict[str, Any]:
         json={"key": "plan", "label": "Plan", "type": "text"},
     )
     team = b.request("POST", b.ws("/teams"), json={"name": "Support"})
+    canned = b.request(
+        "POST",
+        b.ws("/canned-responses"),
+        json={"shortcut": "hi", "title": "Hi", "body": "Hello!"},
+    )
+    note = b.request("POST", b.ws(f"/contacts/{b_contact}/notes"), json={"body": "VIP"})
+    workflow = b.request(
+        "POST",
+        b.ws("/workflow-templates/keyword-auto-reply/install"),
+        json={"params": {"keywords": ["hello"], "reply": "Hi"}},
+    )
+    b_run = _workflow_run(server, b, workflow.json()["id"], b_channel)
     upload = b.request(
         "POST", b.ws("/attachments"), files={"file": ("a.txt", b"hello", "text/plain")}
     )
@@ -142,6 +169,11 @@ def _two_workspaces(server: Server, client: httpx.Client) -> dict[str, Any]:
             "template_id": template.json()["id"],
             "dead_letter_id": _dead_letter(server, b, b_whatsapp),
             "group_id": _group(server, b.workspace_id, b_whatsapp),
+            "canned_response_id": canned.json()["id"],
+            "note_id": note.json()["id"],
+            "workflow_id": workflow.json()["id"],
+            "run_id": b_run,
+            "key": "keyword-auto-reply",
         },
     }
 
@@ -167,6 +199,11 @@ def test_every_workspace_route_is_covered(server: Server) -> None:
         "template_id",
         "dead_letter_id",
         "group_id",
+        "canned_response_id",
+        "note_id",
+        "workflow_id",
+        "run_id",
+        "key",
     }
     assert not unknown, f"give the tenancy test an id of workspace B for {unknown}"
 
@@ -208,10 +245,40 @@ def test_foreign_sub_resources_in_own_workspace_answer_404(
         ("GET", f"/conversations/{ids['conversation_id']}"),
         ("GET", f"/conversations/{ids['conversation_id']}/messages"),
         ("POST", f"/conversations/{ids['conversation_id']}/messages"),
+        ("GET", f"/contacts/{ids['contact_id']}/notes"),
+        ("POST", f"/contacts/{ids['contact_id']}/notes"),
+        ("DELETE", f"/contacts/{ids['contact_id']}/notes/{ids['note_id']}"),
     ]:
         body = BODIES.get(suffix.split("/")[-1], {"role": "viewer"} if method == "PATCH" else None)
         response = a.request(method, a.ws(suffix), json=body)
         assert_problem(response, 404, "not_found")
+    workflow = f"/workflows/{ids['workflow_id']}"
+    for method, suffix in [
+        ("GET", workflow),
+        ("PATCH", workflow),
+        ("DELETE", workflow),
+        ("POST", f"{workflow}/publish"),
+        ("POST", f"{workflow}/unpublish"),
+        ("POST", f"{workflow}/validate"),
+        ("GET", f"{workflow}/versions"),
+        ("GET", f"{workflow}/export"),
+        ("GET", f"{workflow}/runs"),
+        ("GET", f"/workflow-runs/{ids['run_id']}"),
+        ("GET", f"/contacts/{ids['contact_id']}/workflow-runs"),
+    ]:
+        body = {"name": "Mine"} if method == "PATCH" else None
+        assert_problem(a.request(method, a.ws(suffix), json=body), 404, "not_found")
+    canned = f"/canned-responses/{ids['canned_response_id']}"
+    for method, body in [("GET", None), ("PATCH", {"title": "Mine"}), ("DELETE", None)]:
+        assert_problem(a.request(method, a.ws(canned), json=body), 404, "not_found")
+    # B's own contact's note, under one of A's contacts, is not found either.
+    own_contact = a.request("POST", a.ws("/contacts"), json={"name": "Own"}).json()["id"]
+    foreign_note = f"/contacts/{own_contact}/notes/{ids['note_id']}"
+    assert_problem(a.request("DELETE", a.ws(foreign_note)), 404, "not_found")
+    # Filters name B's rows without revealing them: nothing matches in A.
+    listed = a.request("GET", a.ws("/conversations"), params={"contact_id": ids["contact_id"]})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"] == []
 
 
 def test_unknown_and_malformed_workspace_ids(owner: Account) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tests.harness import Server
 
 INDEX = "<!doctype html><title>RelayDesk test build</title>"
 SCRIPT = "console.log('hashed asset')"
+BIG = "export const x = 1;\n" * 5000
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +24,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, make_server: Callable[..., S
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text(INDEX)
     (dist / "assets" / "x.js").write_text(SCRIPT)
+    (dist / "assets" / "big.js").write_text(BIG)
+    (dist / "assets" / "big.js.gz").write_bytes(gzip.compress(BIG.encode()))
     (dist / "favicon.svg").write_text("<svg/>")
     return make_server(web_dist=dist)
 
@@ -49,6 +53,22 @@ def test_assets_are_served_with_a_long_cache(built: Server) -> None:
     assert other.headers["cache-control"] == "no-cache"  # not hashed: revalidated
     assert head.status_code == 200
     assert head.content == b""
+
+
+def test_a_precompressed_asset_goes_gzipped_to_browsers_that_take_it(built: Server) -> None:
+    with built.client() as client:
+        # httpx asks for gzip by default and inflates the body; the raw stream is checked too.
+        with client.stream("GET", "/assets/big.js") as response:
+            raw = b"".join(response.iter_raw())
+        plain = client.get("/assets/big.js", headers={"accept-encoding": "identity"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "javascript" in response.headers["content-type"]
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert len(raw) < len(BIG) / 10
+    assert gzip.decompress(raw).decode() == BIG
+    assert "content-encoding" not in plain.headers
+    assert plain.text == BIG
+    assert plain.headers["vary"] == "Accept-Encoding"
 
 
 def test_a_missing_asset_is_a_404_not_the_index(built: Server) -> None:

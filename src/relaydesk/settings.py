@@ -108,6 +108,24 @@ class Settings(BaseSettings):
     outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)
     outbound_claim_seconds: float = Field(default=120.0, gt=0)
     outbound_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    automation_enabled: bool = True
+    automation_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
+    automation_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    automation_batch_size: int = Field(default=100, ge=1, le=1000)
+    automation_max_depth: int = Field(default=5, ge=0, le=50)
+    # How often due schedule ticks are looked for; `skip` backfill fires a late tick only
+    # within this of its time.
+    automation_schedule_poll_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # `once` backfill fires at most this many missed ticks of a workflow after downtime.
+    automation_schedule_backfill_max: int = Field(default=100, ge=1, le=10_000)
+    # Runs one bulk start or one schedule tick may create (one per matching contact).
+    automation_bulk_max_contacts: int = Field(default=10_000, ge=1, le=1_000_000)
+    # Finished runs older than this are deleted; 0 keeps them.
+    automation_prune_days: int = Field(default=30, ge=0)
+    automation_http_allow_private: bool = False
+    # The length of one minute of `customer_waiting`/`agent_waiting` triggers, in seconds:
+    # 60 in production; tests and drills shorten it.
+    automation_wait_unit_seconds: float = Field(default=60.0, gt=0, le=3600)
     # A unique, stable id per process: a restarted process takes back its own claimed work.
     executor_id: str = Field(default="", max_length=100)
     # The built web app served at `/`; unset: web/dist of the source tree (docs/web.md).

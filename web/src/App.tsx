@@ -6,13 +6,15 @@ import { Navigate, Outlet, Route, Routes } from "react-router";
 import { errorText } from "./errors";
 import { AppShell } from "./layout/AppShell";
 import { Inbox } from "./features/inbox/Inbox";
+import { AcceptInvite } from "./pages/AcceptInvite";
 import { Login } from "./pages/Login";
-import { Placeholder } from "./pages/Placeholder";
 import { Signup } from "./pages/Signup";
 import { pickWorkspace, useMe, useSignedIn } from "./session";
 
 // Settings is code-split: the inbox route does not load it.
 const SettingsPage = lazy(() => import("./features/settings/SettingsPage"));
+const ContactsPage = lazy(() => import("./features/contacts/ContactsPage"));
+const AutomationPage = lazy(() => import("./features/automation/AutomationPage"));
 
 function RequireSignIn() {
   return useSignedIn() ? <Outlet /> : <Navigate to="/login" replace />;
@@ -39,12 +41,30 @@ export function App() {
         <Route path="/login" element={<Login />} />
         <Route path="/signup" element={<Signup />} />
       </Route>
+      {/* Invitation links (Members → Invite, emails) open /accept-invitation#token=…. */}
+      <Route path="/accept-invitation" element={<AcceptInvite />} />
+      <Route path="/invite" element={<AcceptInvite />} />
       <Route element={<RequireSignIn />}>
         <Route path="/" element={<Home />} />
         <Route path="/w/:workspaceId" element={<AppShell />}>
           <Route index element={<Navigate to="inbox" replace />} />
           <Route path="inbox/:conversationId?" element={<Inbox />} />
-          <Route path="contacts" element={<Placeholder />} />
+          <Route
+            path="contacts"
+            element={
+              <Suspense fallback={<Spin />}>
+                <ContactsPage />
+              </Suspense>
+            }
+          />
+          <Route
+            path="automation/*"
+            element={
+              <Suspense fallback={<Spin />}>
+                <AutomationPage />
+              </Suspense>
+            }
+          />
           <Route
             path="settings/*"
             element={

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from relaydesk import __version__
-from relaydesk.api import hooks, ops, problems, web
+from relaydesk.api import automation_hooks, hooks, ops, problems, web
 from relaydesk.api.middleware import RequestContextMiddleware
 from relaydesk.api.v1 import router as v1_router
 from relaydesk.channels.inbound import InboxWorker, TelegramPoller
 from relaydesk.channels.outbound.pipeline import OutboundPipeline
 from relaydesk.db import Database
 from relaydesk.db.database import create_engine
+from relaydesk.domains.automation.engine.service import AutomationEngine
 from relaydesk.domains.conversations.actions import InboundGroupCommit
 from relaydesk.realtime.asgi import GatewayMiddleware
 from relaydesk.realtime.runtime import Realtime
@@ -45,13 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.outbound = OutboundPipeline(app.state.db, settings, app.state.sealer)
         app.state.channel_inbox = InboxWorker(app.state.db, app.state.sealer, settings)
         app.state.telegram_poller = TelegramPoller(app.state.db, app.state.sealer, settings)
+        app.state.automation = AutomationEngine(app.state.db, settings)
         try:
             await app.state.realtime.start()
             await app.state.outbound.start()
             await app.state.channel_inbox.start()
             await app.state.telegram_poller.start()
+            await app.state.automation.start()
             yield
         finally:
+            await app.state.automation.stop()
             await app.state.telegram_poller.stop()
             await app.state.channel_inbox.stop()
             await app.state.outbound.stop()
@@ -75,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(ops.router)
     app.include_router(hooks.router)
+    app.include_router(automation_hooks.router)
     app.include_router(v1_router)
     web.install(app, settings)  # the fallback for paths no router matched
     return app

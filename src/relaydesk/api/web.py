@@ -6,6 +6,7 @@ Installed as the router's fallback, so it answers only requests no route matched
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -51,6 +52,28 @@ def _file_in(root: Path, relative: str) -> Path | None:
     return candidate
 
 
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers", []):
+        if name == b"accept-encoding":
+            codings = (c.split(b";")[0].strip() for c in value.lower().split(b","))
+            return any(c == b"gzip" for c in codings)
+    return False
+
+
+def _file_response(found: Path, cache: str, accepts_gzip: bool) -> FileResponse:
+    """The file, or the .gz the build wrote beside it when the browser takes gzip."""
+    headers = {"cache-control": cache}
+    packed = found.with_name(found.name + ".gz")
+    if not packed.is_file():
+        return FileResponse(found, headers=headers)
+    headers["vary"] = "Accept-Encoding"
+    if not accepts_gzip:
+        return FileResponse(found, headers=headers)
+    media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+    headers["content-encoding"] = "gzip"
+    return FileResponse(packed, media_type=media_type, headers=headers)
+
+
 class WebApp:
     """The router's fallback: static files, index.html for app routes, else `previous`."""
 
@@ -63,13 +86,13 @@ class WebApp:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or _reserved(path):
             await self.previous(scope, receive, send)
             return
-        response = self._respond(path)
+        response = self._respond(path, _accepts_gzip(scope))
         if response is None:
             await self.previous(scope, receive, send)
             return
         await response(scope, receive, send)
 
-    def _respond(self, path: str) -> Response | None:
+    def _respond(self, path: str, accepts_gzip: bool) -> Response | None:
         index = self.dist / "index.html"
         if not index.is_file():
             return HTMLResponse(NO_BUILD_PAGE) if path == "/" else None
@@ -78,7 +101,7 @@ class WebApp:
             found = _file_in(self.dist, relative)
             if found is not None:
                 cache = IMMUTABLE if relative.startswith("assets/") else REVALIDATE
-                return FileResponse(found, headers={"cache-control": cache})
+                return _file_response(found, cache, accepts_gzip)
             if relative.startswith("assets/"):
                 return None  # a missing script must fail loudly, not parse HTML as JavaScript
         return FileResponse(index, media_type="text/html", headers={"cache-control": REVALIDATE})

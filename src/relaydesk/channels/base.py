@@ -292,6 +292,9 @@ class ChannelAdapter(abc.ABC):
 
     channel_type: ClassVar[str]
     default_rate_limits: ClassVar[RateLimits]
+    # The provider never reports `read` (Telegram's bots get no read receipts): a customer
+    # who writes again in a private chat has read what we sent before.
+    infers_read_on_reply: ClassVar[bool] = False
 
     def __init__(
         self,

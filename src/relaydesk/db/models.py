@@ -2,6 +2,8 @@
 
 from relaydesk.db.base import Base
 from relaydesk.domains.audit import models as audit_models
+from relaydesk.domains.automation import models as automation_models
+from relaydesk.domains.canned_responses import models as canned_responses_models
 from relaydesk.domains.channels import models as channels_models
 from relaydesk.domains.contacts import models as contacts_models
 from relaydesk.domains.conversations import models as conversations_models
@@ -12,6 +14,8 @@ from relaydesk.events import models as events_models
 __all__ = [
     "Base",
     "audit_models",
+    "automation_models",
+    "canned_responses_models",
     "channels_models",
     "contacts_models",
     "conversations_models",

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 
+def ignoring_insert(
+    session: AsyncSession, model: type[DeclarativeBase]
+) -> sqlite.Insert | postgresql.Insert:
+    """`INSERT INTO model … ON CONFLICT DO NOTHING` in the session's dialect; add `.values()`
+    (or execute with a list of rows) and `.returning()` as needed."""
+    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    return insert(model).on_conflict_do_nothing()
+
+
 async def insert_ignore(session: AsyncSession, model: type[DeclarativeBase], **values: Any) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    await session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    await session.execute(ignoring_insert(session, model).values(**values))

@@ -13,6 +13,8 @@ class ActorType(StrEnum):
     user = "user"
     api_key = "api_key"
     system = "system"
+    # A workflow run (the id is the run's): events it causes never start its own workflow.
+    automation = "automation"
     # An unauthenticated request (sign-up, sign-in); it becomes a user once known.
     anonymous = "anonymous"
 
@@ -36,6 +38,10 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls(type=ActorType.system)
+
+    @classmethod
+    def automation(cls, run_id: uuid.UUID, workspace_id: uuid.UUID) -> Actor:
+        return cls(type=ActorType.automation, id=run_id, workspace_id=workspace_id)
 
     def as_user(self, user_id: uuid.UUID) -> Actor:
         """The same request, now known to act as `user_id` (after sign-in or sign-up)."""

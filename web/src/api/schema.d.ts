@@ -89,6 +89,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/hooks/automation/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Automation Webhook
+         * @description Starts a run of a published webhook workflow (404 otherwise). The JSON object body
+         *     is `{{trigger.body.…}}`; `contact_id`, `email` or `phone` in it binds the run to that
+         *     contact. The same `Idempotency-Key` again answers the first call's run.
+         */
+        post: operations["automation_webhook_hooks_automation__workflow_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/signup": {
         parameters: {
             query?: never;
@@ -949,6 +971,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/contacts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bulk Contacts
+         * @description Tag, untag or delete many contacts in one transaction. Ids that are not this
+         *     workspace's contacts are skipped; `affected` counts the contacts that changed.
+         */
+        post: operations["bulk_contacts_api_v1_workspaces__workspace_id__contacts_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/contacts/{contact_id}": {
         parameters: {
             query?: never;
@@ -1047,6 +1090,47 @@ export interface paths {
          */
         post: operations["merge_contacts_api_v1_workspaces__workspace_id__contacts__contact_id__merge_post"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/contacts/{contact_id}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Notes
+         * @description Newest first.
+         */
+        get: operations["list_notes_api_v1_workspaces__workspace_id__contacts__contact_id__notes_get"];
+        put?: never;
+        /** Add Note */
+        post: operations["add_note_api_v1_workspaces__workspace_id__contacts__contact_id__notes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/contacts/{contact_id}/notes/{note_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete Note
+         * @description The author deletes their note; members who manage the workspace delete any.
+         */
+        delete: operations["delete_note_api_v1_workspaces__workspace_id__contacts__contact_id__notes__note_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1320,6 +1404,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{workspace_id}/canned-responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Canned Responses
+         * @description By shortcut.
+         */
+        get: operations["list_canned_responses_api_v1_workspaces__workspace_id__canned_responses_get"];
+        put?: never;
+        /** Create Canned Response */
+        post: operations["create_canned_response_api_v1_workspaces__workspace_id__canned_responses_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/canned-responses/{canned_response_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Canned Response */
+        get: operations["get_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Canned Response */
+        delete: operations["delete_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Canned Response
+         * @description Only the fields sent change.
+         */
+        patch: operations["update_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__patch"];
+        trace?: never;
+    };
     "/api/v1/workspaces/{workspace_id}/search": {
         parameters: {
             query?: never;
@@ -1434,6 +1561,309 @@ export interface paths {
          */
         get: operations["stream_events_api_v1_workspaces__workspace_id__events_stream_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workflows
+         * @description Newest first, with run counts.
+         */
+        get: operations["list_workflows_api_v1_workspaces__workspace_id__workflows_get"];
+        put?: never;
+        /**
+         * Create Workflow
+         * @description A draft; its graph's shape is checked now, everything else at publish.
+         */
+        post: operations["create_workflow_api_v1_workspaces__workspace_id__workflows_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import Workflow
+         * @description A workflow exported from any workspace, as a new draft.
+         */
+        post: operations["import_workflow_api_v1_workspaces__workspace_id__workflows_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Workflow */
+        get: operations["get_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Workflow */
+        delete: operations["delete_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Workflow
+         * @description Edits the draft; the live version changes at the next publish.
+         */
+        patch: operations["update_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Workflow
+         * @description Every problem of the draft that would block publishing.
+         */
+        post: operations["validate_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish Workflow
+         * @description Pins the draft as a new version and makes it live (422 `automation.graph_invalid`
+         *     with `problems` otherwise). Runs already going stay on their version.
+         */
+        post: operations["publish_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__publish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate Webhook Secret
+         * @description A new secret for a webhook workflow, shown this once; the old one stops working.
+         */
+        post: operations["rotate_webhook_secret_api_v1_workspaces__workspace_id__workflows__workflow_id__webhook_secret_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workflow Runs
+         * @description Newest first.
+         */
+        get: operations["list_workflow_runs_api_v1_workspaces__workspace_id__workflows__workflow_id__runs_get"];
+        put?: never;
+        /**
+         * Start Workflow Runs
+         * @description Starts a published `manual` workflow (any published workflow with `dry_run`) for a
+         *     contact, a conversation, each contact having every tag of `contact_filter` (at most
+         *     `RELAYDESK_AUTOMATION_BULK_MAX_CONTACTS`, 422 `automation.too_many_contacts` beyond), or
+         *     no contact. Single starts need agents; bulk starts and dry runs, managers.
+         */
+        post: operations["start_workflow_runs_api_v1_workspaces__workspace_id__workflows__workflow_id__runs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/unpublish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Unpublish Workflow */
+        post: operations["unpublish_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__unpublish_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Workflow Versions
+         * @description Newest first.
+         */
+        get: operations["list_workflow_versions_api_v1_workspaces__workspace_id__workflows__workflow_id__versions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflows/{workflow_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export Workflow */
+        get: operations["export_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__export_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflow-runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Workflow Run
+         * @description The run with its steps (input, output, status, timing), in execution order.
+         */
+        get: operations["get_workflow_run_api_v1_workspaces__workspace_id__workflow_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/contacts/{contact_id}/workflow-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Contact Workflow Runs */
+        get: operations["list_contact_workflow_runs_api_v1_workspaces__workspace_id__contacts__contact_id__workflow_runs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflow-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Workflow Templates */
+        get: operations["list_workflow_templates_api_v1_workspaces__workspace_id__workflow_templates_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/workflow-templates/{key}/install": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Install Workflow Template
+         * @description Creates the template's workflow with `params` and publishes it.
+         */
+        post: operations["install_workflow_template_api_v1_workspaces__workspace_id__workflow_templates__key__install_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{workspace_id}/business-hours": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Business Hours
+         * @description `configured` is false until a schedule is saved (then every moment counts as open).
+         */
+        get: operations["get_business_hours_api_v1_workspaces__workspace_id__business_hours_get"];
+        /** Put Business Hours */
+        put: operations["put_business_hours_api_v1_workspaces__workspace_id__business_hours_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1630,6 +2060,127 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * BulkAction
+         * @enum {string}
+         */
+        BulkAction: "tag" | "untag" | "delete";
+        /**
+         * BulkIn
+         * @description One action on many contacts; ids not in the workspace are left alone.
+         */
+        BulkIn: {
+            action: components["schemas"]["BulkAction"];
+            /** Contact Ids */
+            contact_ids: string[];
+            /**
+             * Tags
+             * @description For `tag` and `untag` only.
+             */
+            tags?: string[] | null;
+        };
+        /** BulkOut */
+        BulkOut: {
+            /**
+             * Affected
+             * @description Contacts of the workspace that changed.
+             */
+            affected: number;
+        };
+        /**
+         * BusinessHoursIn
+         * @description `weekly` maps a day (`mon`…`sun`) to its open intervals `[from, to]` (HH:MM, local
+         *     time); a day left out is closed. `holidays` are closed dates (YYYY-MM-DD).
+         */
+        BusinessHoursIn: {
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone: string;
+            /** Weekly */
+            weekly?: {
+                [key: string]: [
+                    string,
+                    string
+                ][];
+            };
+            /** Holidays */
+            holidays?: string[];
+        };
+        /** BusinessHoursOut */
+        BusinessHoursOut: {
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone: string;
+            /** Weekly */
+            weekly?: {
+                [key: string]: [
+                    string,
+                    string
+                ][];
+            };
+            /** Holidays */
+            holidays?: string[];
+            /**
+             * Configured
+             * @description False while the workspace has saved no schedule.
+             */
+            configured: boolean;
+        };
+        /** CannedResponseIn */
+        CannedResponseIn: {
+            /**
+             * Shortcut
+             * @description 1 to 32 lower-case letters, digits, `-` and `_`; unique in the workspace.
+             */
+            shortcut: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+        };
+        /** CannedResponseOut */
+        CannedResponseOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Shortcut */
+            shortcut: string;
+            /** Title */
+            title: string;
+            /** Body */
+            body: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CannedResponseUpdateIn
+         * @description Only the fields sent change; none of them can be null.
+         */
+        CannedResponseUpdateIn: {
+            /**
+             * Shortcut
+             * @description 1 to 32 lower-case letters, digits, `-` and `_`; unique in the workspace.
+             */
+            shortcut?: string | null;
+            /** Title */
+            title?: string | null;
+            /** Body */
+            body?: string | null;
         };
         /** ChannelCounters */
         ChannelCounters: {
@@ -1885,6 +2436,11 @@ export interface components {
             /** Identities */
             identities: components["schemas"]["IdentityOut"][];
         };
+        /** ContactFilter */
+        ContactFilter: {
+            /** Tags */
+            tags: string[];
+        };
         /** ContactHit */
         ContactHit: {
             /**
@@ -1980,11 +2536,8 @@ export interface components {
             attributes?: {
                 [key: string]: unknown;
             } | null;
-            /**
-             * Blocked
-             * @default false
-             */
-            blocked: boolean;
+            /** Blocked */
+            blocked?: boolean | null;
             /** Owner User Id */
             owner_user_id?: string | null;
         };
@@ -2055,6 +2608,21 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Last Inbound At
+             * @description When the contact last wrote in this conversation.
+             */
+            last_inbound_at?: string | null;
+            /**
+             * Contact Name
+             * @description The contact as lists show it: its name, else phone, else email.
+             */
+            contact_name?: string | null;
+            /**
+             * Reply Window Closes At
+             * @description WhatsApp only: free-form replies are refused from this time on (24 hours after the contact last wrote); templates still go. Null for other channels.
+             */
+            reply_window_closes_at?: string | null;
             /**
              * Unread Count
              * @description Messages after your read cursor that others sent (users only).
@@ -2143,6 +2711,20 @@ export interface components {
          * @enum {string}
          */
         Direction: "in" | "out" | "internal";
+        /** Edge */
+        Edge: {
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /**
+             * Handle
+             * @default next
+             */
+            handle: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** FieldError */
         FieldError: {
             /** Loc */
@@ -2151,6 +2733,33 @@ export interface components {
             msg: string;
             /** Type */
             type: string;
+        };
+        /** GraphSettings */
+        GraphSettings: {
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * GraphShape
+         * @description The shape checked when a graph is saved; its params are checked by `validate_graph`.
+         */
+        GraphShape: {
+            /**
+             * Version
+             * @default 1
+             * @constant
+             */
+            version: 1;
+            trigger: components["schemas"]["TriggerShape"];
+            /** Nodes */
+            nodes?: components["schemas"]["NodeShape"][];
+            /** Edges */
+            edges?: components["schemas"]["Edge"][];
+            settings?: components["schemas"]["GraphSettings"];
+        } & {
+            [key: string]: unknown;
         };
         /** GroupOut */
         GroupOut: {
@@ -2528,6 +3137,25 @@ export interface components {
             /** Refresh Token */
             refresh_token?: string | null;
         };
+        /**
+         * ManualRunIn
+         * @description Give one of `contact_id`, `conversation_id` (its contact is the run's) or
+         *     `contact_filter` (one run per contact having every tag), or none (a run without a
+         *     contact).
+         */
+        ManualRunIn: {
+            /** Contact Id */
+            contact_id?: string | null;
+            /** Conversation Id */
+            conversation_id?: string | null;
+            contact_filter?: components["schemas"]["ContactFilter"] | null;
+            /**
+             * Dry Run
+             * @description A test run: its steps record what they would do without doing it. Any published workflow may have one; only `manual` workflows start for real.
+             * @default false
+             */
+            dry_run: boolean;
+        };
         /** MeOut */
         MeOut: {
             user: components["schemas"]["UserOut"];
@@ -2661,6 +3289,11 @@ export interface components {
             location?: components["schemas"]["Location"] | null;
             template?: components["schemas"]["Template"] | null;
             /**
+             * Id
+             * @description A new random UUID chosen by the client for this message. Sending again with the same id (a retry after a lost answer) returns the first message and sends nothing more; the message arriving over the realtime gateway carries it too.
+             */
+            id?: string | null;
+            /**
              * Attachment Ids
              * @description Uploaded attachments.
              */
@@ -2714,10 +3347,46 @@ export interface components {
             created_at: string;
             role: components["schemas"]["Role"];
         };
-        /** NoteIn */
-        NoteIn: {
-            /** Text */
-            text: string;
+        /** NodeShape */
+        NodeShape: {
+            /** Id */
+            id: string;
+            /** Type */
+            type: string;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            retry?: components["schemas"]["Retry"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** NoteOut */
+        NoteOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Contact Id
+             * Format: uuid
+             */
+            contact_id: string;
+            /** Body */
+            body: string;
+            /**
+             * Author User Id
+             * @description Null when an API key wrote it.
+             */
+            author_user_id: string | null;
+            /** Author Name */
+            author_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** PageOut[ApiKeyOut] */
         PageOut_ApiKeyOut_: {
@@ -2730,6 +3399,13 @@ export interface components {
         PageOut_AuditEventOut_: {
             /** Items */
             items: components["schemas"]["AuditEventOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** PageOut[CannedResponseOut] */
+        PageOut_CannedResponseOut_: {
+            /** Items */
+            items: components["schemas"]["CannedResponseOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -2782,10 +3458,31 @@ export interface components {
             /** Next Cursor */
             next_cursor: string | null;
         };
+        /** PageOut[NoteOut] */
+        PageOut_NoteOut_: {
+            /** Items */
+            items: components["schemas"]["NoteOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** PageOut[RunOut] */
+        PageOut_RunOut_: {
+            /** Items */
+            items: components["schemas"]["RunOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
         /** PageOut[TemplateOut] */
         PageOut_TemplateOut_: {
             /** Items */
             items: components["schemas"]["TemplateOut"][];
+            /** Next Cursor */
+            next_cursor: string | null;
+        };
+        /** PageOut[WorkflowOut] */
+        PageOut_WorkflowOut_: {
+            /** Items */
+            items: components["schemas"]["WorkflowOut"][];
             /** Next Cursor */
             next_cursor: string | null;
         };
@@ -2854,6 +3551,15 @@ export interface components {
             request_id?: string | null;
             /** Errors */
             errors?: components["schemas"]["FieldError"][] | null;
+        };
+        /** ProblemOut */
+        ProblemOut: {
+            /** Node Id */
+            node_id?: string | null;
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
         };
         /**
          * RateLimitsIn
@@ -2993,6 +3699,19 @@ export interface components {
              */
             can_pin_messages: boolean;
         };
+        /** Retry */
+        Retry: {
+            /**
+             * Max Attempts
+             * @default 1
+             */
+            max_attempts: number;
+            /**
+             * Backoff Seconds
+             * @default 0
+             */
+            backoff_seconds: number;
+        };
         /**
          * Role
          * @enum {string}
@@ -3009,6 +3728,142 @@ export interface components {
             column?: string | null;
             /** Message */
             message: string;
+        };
+        /** RunCounts */
+        RunCounts: {
+            /**
+             * Total
+             * @default 0
+             */
+            total: number;
+            /**
+             * Completed
+             * @default 0
+             */
+            completed: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Active
+             * @description pending, running or waiting
+             * @default 0
+             */
+            active: number;
+        };
+        /** RunDetailOut */
+        RunDetailOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+            /** Version */
+            version: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "waiting" | "completed" | "failed" | "stopped" | "skipped";
+            /** Reason */
+            reason: string | null;
+            /** Error */
+            error: string | null;
+            /** Contact Id */
+            contact_id: string | null;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /** Trigger Type */
+            trigger_type: string;
+            /** Current Node */
+            current_node: string | null;
+            /** Parent Run Id */
+            parent_run_id: string | null;
+            /** Depth */
+            depth: number;
+            /**
+             * Dry Run
+             * @description A test run: its steps did nothing.
+             * @default false
+             */
+            dry_run: boolean;
+            /** Wake At */
+            wake_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Context */
+            context: {
+                [key: string]: unknown;
+            };
+            /** Steps */
+            steps: components["schemas"]["StepOut"][];
+        };
+        /** RunOut */
+        RunOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Workflow Id
+             * Format: uuid
+             */
+            workflow_id: string;
+            /** Version */
+            version: number;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "running" | "waiting" | "completed" | "failed" | "stopped" | "skipped";
+            /** Reason */
+            reason: string | null;
+            /** Error */
+            error: string | null;
+            /** Contact Id */
+            contact_id: string | null;
+            /** Conversation Id */
+            conversation_id: string | null;
+            /** Trigger Type */
+            trigger_type: string;
+            /** Current Node */
+            current_node: string | null;
+            /** Parent Run Id */
+            parent_run_id: string | null;
+            /** Depth */
+            depth: number;
+            /**
+             * Dry Run
+             * @description A test run: its steps did nothing.
+             * @default false
+             */
+            dry_run: boolean;
+            /** Wake At */
+            wake_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
         };
         /**
          * Scope
@@ -3090,6 +3945,19 @@ export interface components {
              */
             match: boolean;
         };
+        /** StartedRunsOut */
+        StartedRunsOut: {
+            /**
+             * Count
+             * @description Runs started.
+             */
+            count: number;
+            /**
+             * Run Ids
+             * @description The first 100 of them.
+             */
+            run_ids: string[];
+        };
         /**
          * StatusReportIn
          * @description A channel's report on an outbound message, named by our id or the channel's.
@@ -3107,6 +3975,42 @@ export interface components {
             error?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** StepOut */
+        StepOut: {
+            /** Node Id */
+            node_id: string;
+            /** Node Type */
+            node_type: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "succeeded" | "failed" | "skipped";
+            /** Input */
+            input: {
+                [key: string]: unknown;
+            };
+            /** Output */
+            output: {
+                [key: string]: unknown;
+            };
+            /** Error */
+            error: string | null;
+            /** Attempts */
+            attempts: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Finished At
+             * Format: date-time
+             */
+            finished_at: string;
+            /** Duration Ms */
+            duration_ms: number;
         };
         /** TagsIn */
         TagsIn: {
@@ -3332,6 +4236,15 @@ export interface components {
              */
             expires_in: number;
         };
+        /** TriggerShape */
+        TriggerShape: {
+            /** Type */
+            type: string;
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+        };
         /** UserOut */
         UserOut: {
             /**
@@ -3364,6 +4277,39 @@ export interface components {
             /** Context */
             ctx?: Record<string, never>;
         };
+        /** ValidationOut */
+        ValidationOut: {
+            /** Valid */
+            valid: boolean;
+            /** Problems */
+            problems: components["schemas"]["ProblemOut"][];
+        };
+        /** WebhookRunOut */
+        WebhookRunOut: {
+            /**
+             * Run Id
+             * Format: uuid
+             */
+            run_id: string;
+            /**
+             * Duplicate
+             * @description An earlier call with the same Idempotency-Key started this run.
+             */
+            duplicate: boolean;
+        };
+        /** WebhookSecretOut */
+        WebhookSecretOut: {
+            /**
+             * Secret
+             * @description For `X-RelayDesk-Secret`; shown this once.
+             */
+            secret: string;
+            /**
+             * Path
+             * @description Where to POST, on this server.
+             */
+            path: string;
+        };
         /** WhatsAppChannelCreateIn */
         WhatsAppChannelCreateIn: {
             /**
@@ -3393,6 +4339,126 @@ export interface components {
             api_base_url?: string | null;
             /** @description Send rate overrides; the provider's limits if left out. */
             rate_limits?: components["schemas"]["RateLimitsIn"] | null;
+        };
+        /**
+         * WorkflowExport
+         * @description A workflow as a file: import it into any workspace.
+         */
+        WorkflowExport: {
+            /**
+             * Format
+             * @default relaydesk.workflow
+             * @constant
+             */
+            format: "relaydesk.workflow";
+            /** Name */
+            name: string;
+            /** Description */
+            description?: string | null;
+            graph: components["schemas"]["GraphShape"];
+        };
+        /** WorkflowIn */
+        WorkflowIn: {
+            /** Name */
+            name: string;
+            /** Description */
+            description?: string | null;
+            graph: components["schemas"]["GraphShape"];
+        };
+        /** WorkflowOut */
+        WorkflowOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "draft" | "published";
+            /** Published Version */
+            published_version: number | null;
+            /** Template Key */
+            template_key: string | null;
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            counts?: components["schemas"]["RunCounts"];
+            /**
+             * Webhook Secret
+             * @description A webhook workflow's secret for `X-RelayDesk-Secret`: only in the answer of the publish that made it (the first); it is not stored and never shown again.
+             */
+            webhook_secret?: string | null;
+        };
+        /** WorkflowTemplateInstallIn */
+        WorkflowTemplateInstallIn: {
+            /** Params */
+            params?: {
+                [key: string]: unknown;
+            };
+            /** Name */
+            name?: string | null;
+        };
+        /** WorkflowTemplateOut */
+        WorkflowTemplateOut: {
+            /** Key */
+            key: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Params Schema */
+            params_schema: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * WorkflowUpdateIn
+         * @description Only the fields sent change; the live version changes only at publish.
+         */
+        WorkflowUpdateIn: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+            graph?: components["schemas"]["GraphShape"] | null;
+        };
+        /** WorkflowVersionOut */
+        WorkflowVersionOut: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            /** Graph */
+            graph: {
+                [key: string]: unknown;
+            };
+            /** Published By */
+            published_by: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
         };
         /** WorkspaceCreateIn */
         WorkspaceCreateIn: {
@@ -3440,6 +4506,16 @@ export interface components {
             items: components["schemas"]["relaydesk__domains__groups__schemas__MemberOut"][];
             /** Next Cursor */
             next_cursor: string | null;
+        };
+        /** NoteIn */
+        relaydesk__domains__contacts__schemas__NoteIn: {
+            /** Body */
+            body: string;
+        };
+        /** NoteIn */
+        relaydesk__domains__conversations__schemas__NoteIn: {
+            /** Text */
+            text: string;
         };
         /** MemberOut */
         relaydesk__domains__groups__schemas__MemberOut: {
@@ -3617,6 +4693,40 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    automation_webhook_hooks_automation__workflow_id__post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "x-relaydesk-secret"?: string | null;
+                "idempotency-key"?: string | null;
+            };
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRunOut"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -6173,6 +7283,52 @@ export interface operations {
             };
         };
     };
+    bulk_contacts_api_v1_workspaces__workspace_id__contacts_bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_contact_api_v1_workspaces__workspace_id__contacts__contact_id__get: {
         parameters: {
             query?: never;
@@ -6488,6 +7644,143 @@ export interface operations {
             };
         };
     };
+    list_notes_api_v1_workspaces__workspace_id__contacts__contact_id__notes_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                contact_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_NoteOut_"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    add_note_api_v1_workspaces__workspace_id__contacts__contact_id__notes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["relaydesk__domains__contacts__schemas__NoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NoteOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_note_api_v1_workspaces__workspace_id__contacts__contact_id__notes__note_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contact_id: string;
+                note_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_attribute_definitions_api_v1_workspaces__workspace_id__attribute_definitions_get: {
         parameters: {
             query?: never;
@@ -6716,6 +8009,8 @@ export interface operations {
                 limit?: number;
                 status?: components["schemas"]["ConversationStatus"] | null;
                 channel_id?: string | null;
+                /** @description With this contact. */
+                contact_id?: string | null;
                 assignee_user_id?: string | null;
                 team_id?: string | null;
                 label?: string | null;
@@ -7004,7 +8299,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["NoteIn"];
+                "application/json": components["schemas"]["relaydesk__domains__conversations__schemas__NoteIn"];
             };
         };
         responses: {
@@ -7287,6 +8582,232 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_canned_responses_api_v1_workspaces__workspace_id__canned_responses_get: {
+        parameters: {
+            query?: {
+                /** @description Part of the shortcut, title or body. */
+                q?: string | null;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_CannedResponseOut_"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_canned_response_api_v1_workspaces__workspace_id__canned_responses_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedResponseIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                canned_response_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                canned_response_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_canned_response_api_v1_workspaces__workspace_id__canned_responses__canned_response_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                canned_response_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CannedResponseUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CannedResponseOut"];
                 };
             };
             /** @description Client error */
@@ -7743,6 +9264,901 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflows_api_v1_workspaces__workspace_id__workflows_get: {
+        parameters: {
+            query?: {
+                status?: ("draft" | "published") | null;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_WorkflowOut_"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_workflow_api_v1_workspaces__workspace_id__workflows_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    import_workflow_api_v1_workspaces__workspace_id__workflows_import_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowExport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowUpdateIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    validate_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publish_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__publish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret_api_v1_workspaces__workspace_id__workflows__workflow_id__webhook_secret_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflow_runs_api_v1_workspaces__workspace_id__workflows__workflow_id__runs_get: {
+        parameters: {
+            query?: {
+                /** @description Only runs in this state. */
+                status?: ("pending" | "running" | "waiting" | "completed" | "failed" | "stopped" | "skipped") | null;
+                contact_id?: string | null;
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_RunOut_"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    start_workflow_runs_api_v1_workspaces__workspace_id__workflows__workflow_id__runs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ManualRunIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StartedRunsOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unpublish_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__unpublish_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflow_versions_api_v1_workspaces__workspace_id__workflows__workflow_id__versions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionOut"][];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_workflow_api_v1_workspaces__workspace_id__workflows__workflow_id__export_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowExport"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_workflow_run_api_v1_workspaces__workspace_id__workflow_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetailOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_contact_workflow_runs_api_v1_workspaces__workspace_id__contacts__contact_id__workflow_runs_get: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` from the previous page. */
+                cursor?: string | null;
+                /** @description Items per page. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                contact_id: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageOut_RunOut_"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_workflow_templates_api_v1_workspaces__workspace_id__workflow_templates_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowTemplateOut"][];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    install_workflow_template_api_v1_workspaces__workspace_id__workflow_templates__key__install_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkflowTemplateInstallIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_business_hours_api_v1_workspaces__workspace_id__business_hours_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursOut"];
+                };
+            };
+            /** @description Client error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Server error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_business_hours_api_v1_workspaces__workspace_id__business_hours_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BusinessHoursIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessHoursOut"];
                 };
             };
             /** @description Client error */

@@ -3,8 +3,6 @@ import { initReactI18next } from "react-i18next";
 
 import en from "./en.json";
 import zhCN from "./zh-CN.json";
-import settingsEn from "../features/settings/i18n/en.json";
-import settingsZhCN from "../features/settings/i18n/zh-CN.json";
 import inboxEn from "../features/inbox/i18n/en.json";
 import inboxZhCN from "../features/inbox/i18n/zh-CN.json";
 
@@ -23,8 +21,13 @@ export function rememberLanguage(language: Language): void {
   localStorage.setItem(KEY, language);
 }
 
+// Screens loaded on demand (contacts, settings, automation) add their own namespaces when
+// they load, so the inbox does not carry their texts.
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en, settings: settingsEn, inbox: inboxEn }, "zh-CN": { translation: zhCN, settings: settingsZhCN, inbox: inboxZhCN } },
+  resources: {
+    en: { translation: en, inbox: inboxEn },
+    "zh-CN": { translation: zhCN, inbox: inboxZhCN },
+  },
   lng: initialLanguage(),
   fallbackLng: "en",
   interpolation: { escapeValue: false }, // React escapes

@@ -1,5 +1,5 @@
-import { ContactsOutlined, InboxOutlined, LogoutOutlined, SettingOutlined } from "@ant-design/icons";
-import { Button, Layout, Menu, Result, Select, Space, Spin, Tooltip, Typography, theme } from "antd";
+import { ApartmentOutlined, ContactsOutlined, InboxOutlined, LogoutOutlined, MenuOutlined, SettingOutlined } from "@ant-design/icons";
+import { Button, Drawer, Layout, Menu, Result, Select, Space, Spin, Tooltip, Typography, theme } from "antd";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useLocation, useNavigate, useParams } from "react-router";
@@ -11,8 +11,23 @@ import { HeaderControls } from "./HeaderControls";
 const SECTIONS = [
   { key: "inbox", icon: <InboxOutlined /> },
   { key: "contacts", icon: <ContactsOutlined /> },
+  { key: "automation", icon: <ApartmentOutlined /> },
   { key: "settings", icon: <SettingOutlined /> },
 ] as const;
+
+/** Whether the viewport is phone-sized: the navigation then hides in a drawer so content gets the width. */
+function usePhone(): boolean {
+  const query = "(max-width: 600px)";
+  const [phone, setPhone] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const media = window.matchMedia(query);
+    const changed = () => setPhone(media.matches);
+    changed();
+    media.addEventListener("change", changed);
+    return () => media.removeEventListener("change", changed);
+  }, []);
+  return phone;
+}
 
 /** Navigation, workspace switcher and header around a workspace's screens (/w/:workspaceId/…). */
 export function AppShell() {
@@ -24,6 +39,8 @@ export function AppShell() {
   const me = useMe();
   const { token } = theme.useToken();
   const [collapsed, setCollapsed] = useState(() => localStorage.getItem("relaydesk.nav") === "collapsed");
+  const phone = usePhone();
+  const [navOpen, setNavOpen] = useState(false);
 
   useEffect(() => rememberWorkspace(workspaceId), [workspaceId]);
 
@@ -32,52 +49,80 @@ export function AppShell() {
   if (!me.data.workspaces.some((w) => w.id === workspaceId)) return <Navigate to="/" replace />;
 
   const section = location.pathname.split("/")[3] ?? "inbox";
+  const menu = (
+    <Menu
+      mode="inline"
+      selectedKeys={[section]}
+      onClick={({ key }) => {
+        setNavOpen(false);
+        navigate(`/w/${workspaceId}/${key}`);
+      }}
+      items={SECTIONS.map(({ key, icon }) => ({ key, icon, label: t(`nav.${key}`) }))}
+    />
+  );
 
   return (
     <Layout style={{ height: "100vh" }}>
-      <Layout.Sider
-        collapsible
-        collapsed={collapsed}
-        onCollapse={(value) => {
-          localStorage.setItem("relaydesk.nav", value ? "collapsed" : "open");
-          setCollapsed(value);
-        }}
-        breakpoint="md"
-        theme="light"
-        style={{ borderRight: `1px solid ${token.colorBorderSecondary}` }}
-      >
-        <Typography.Title level={5} style={{ margin: 16, whiteSpace: "nowrap", overflow: "hidden" }}>
-          {collapsed ? "RD" : t("app.name")}
-        </Typography.Title>
-        <Menu
-          mode="inline"
-          selectedKeys={[section]}
-          onClick={({ key }) => navigate(`/w/${workspaceId}/${key}`)}
-          items={SECTIONS.map(({ key, icon }) => ({ key, icon, label: t(`nav.${key}`) }))}
-        />
-      </Layout.Sider>
+      {phone ? (
+        <Drawer
+          open={navOpen}
+          onClose={() => setNavOpen(false)}
+          placement="left"
+          width={240}
+          title={t("app.name")}
+          styles={{ body: { padding: 0 } }}
+        >
+          {menu}
+        </Drawer>
+      ) : (
+        <Layout.Sider
+          collapsible
+          collapsed={collapsed}
+          onCollapse={(value) => {
+            localStorage.setItem("relaydesk.nav", value ? "collapsed" : "open");
+            setCollapsed(value);
+          }}
+          breakpoint="md"
+          theme="light"
+          style={{ borderRight: `1px solid ${token.colorBorderSecondary}` }}
+        >
+          <Typography.Title level={5} style={{ margin: 16, whiteSpace: "nowrap", overflow: "hidden" }}>
+            {collapsed ? "RD" : t("app.name")}
+          </Typography.Title>
+          {menu}
+        </Layout.Sider>
+      )}
       <Layout>
         <Layout.Header
           style={{
             background: token.colorBgContainer,
             borderBottom: `1px solid ${token.colorBorderSecondary}`,
-            padding: "0 16px",
+            padding: phone ? "0 8px" : "0 16px",
             display: "flex",
             alignItems: "center",
             justifyContent: "space-between",
-            gap: 16,
+            gap: phone ? 8 : 16,
           }}
         >
+          {phone && (
+            <Button
+              type="text"
+              icon={<MenuOutlined />}
+              aria-label={t("inbox:list.openNav")}
+              aria-expanded={navOpen}
+              onClick={() => setNavOpen(true)}
+            />
+          )}
           <Select
             aria-label={t("header.workspace")}
             value={workspaceId}
-            style={{ minWidth: 180 }}
+            style={phone ? { flex: 1, minWidth: 0 } : { minWidth: 180 }}
             onChange={(id: string) => navigate(`/w/${id}/${section}`)}
             options={me.data.workspaces.map((w) => ({ value: w.id, label: w.name }))}
           />
-          <Space size="middle">
+          <Space size={phone ? "small" : "middle"}>
             <HeaderControls />
-            <Typography.Text type="secondary">{me.data.user.name}</Typography.Text>
+            {!phone && <Typography.Text type="secondary">{me.data.user.name}</Typography.Text>}
             <Tooltip title={t("header.logout")}>
               <Button
                 aria-label={t("header.logout")}

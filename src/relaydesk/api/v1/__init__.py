@@ -7,6 +7,8 @@ from relaydesk.api.v1 import (
     api_keys,
     audit,
     auth,
+    business_hours,
+    canned_responses,
     channels,
     contacts,
     conversations,
@@ -18,6 +20,8 @@ from relaydesk.api.v1 import (
     realtime,
     search,
     teams,
+    workflow_templates,
+    workflows,
     workspaces,
 )
 
@@ -35,8 +39,12 @@ for module in (
     groups,
     contacts,
     conversations,
+    canned_responses,
     search,
     teams,
     realtime,
+    workflows,
+    workflow_templates,
+    business_hours,
 ):
     router.include_router(module.router)

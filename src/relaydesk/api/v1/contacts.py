@@ -15,14 +15,16 @@ from relaydesk.api.deps import PAGE_SIZE, Cursor, DbDep, Limit, ReadAccess, work
 from relaydesk.api.v1.pages import PageOut
 from relaydesk.db.scoped import get_in_workspace
 from relaydesk.domains.contacts import csv_io, queries
+from relaydesk.domains.contacts.actions import bulk, definitions, imports, merge, notes
 from relaydesk.domains.contacts.actions import contacts as actions
-from relaydesk.domains.contacts.actions import definitions, imports, merge
 from relaydesk.domains.contacts.filters import ContactFilters
 from relaydesk.domains.contacts.models import AttributeDefinition
 from relaydesk.domains.contacts.schemas import (
     AttributeDefinitionIn,
     AttributeDefinitionOut,
     AttributeDefinitionUpdateIn,
+    BulkIn,
+    BulkOut,
     ConsentIn,
     ConsentOut,
     ContactCreateIn,
@@ -31,6 +33,8 @@ from relaydesk.domains.contacts.schemas import (
     ContactUpdateIn,
     ImportReport,
     MergeIn,
+    NoteIn,
+    NoteOut,
     TagsIn,
 )
 from relaydesk.domains.workspaces.access import WorkspaceAccess
@@ -159,6 +163,13 @@ async def import_contacts(request: Request, access: Write, db: DbDep) -> ImportR
     return await imports.import_contacts(db, access.actor, access.workspace_id, data)
 
 
+@router.post("/contacts/bulk")
+async def bulk_contacts(body: BulkIn, access: Write, db: DbDep) -> BulkOut:
+    """Tag, untag or delete many contacts in one transaction. Ids that are not this
+    workspace's contacts are skipped; `affected` counts the contacts that changed."""
+    return BulkOut(affected=await bulk.bulk_contacts(db, access.actor, access.workspace_id, body))
+
+
 @router.get("/contacts/{contact_id}")
 async def get_contact(contact_id: uuid.UUID, access: ReadAccess, db: DbDep) -> ContactDetailOut:
     """The contact with its tags, consents and channel identities."""
@@ -214,6 +225,31 @@ async def merge_contacts(
         db, access.actor, access.workspace_id, contact_id, body.other_contact_id
     )
     return await queries.get_contact(db, access.workspace_id, contact_id)
+
+
+@router.get("/contacts/{contact_id}/notes")
+async def list_notes(
+    contact_id: uuid.UUID,
+    access: ReadAccess,
+    db: DbDep,
+    cursor: Cursor = None,
+    limit: Limit = PAGE_SIZE,
+) -> PageOut[NoteOut]:
+    """Newest first."""
+    page = await queries.list_notes(db, access.workspace_id, contact_id, cursor, limit)
+    return PageOut(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.post("/contacts/{contact_id}/notes", status_code=status.HTTP_201_CREATED)
+async def add_note(contact_id: uuid.UUID, body: NoteIn, access: Write, db: DbDep) -> NoteOut:
+    note = await notes.add_note(db, access.actor, access.workspace_id, contact_id, body.body)
+    return await queries.get_note(db, access.workspace_id, note.id)
+
+
+@router.delete("/contacts/{contact_id}/notes/{note_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_note(contact_id: uuid.UUID, note_id: uuid.UUID, access: Write, db: DbDep) -> None:
+    """The author deletes their note; members who manage the workspace delete any."""
+    await notes.delete_note(db, access.actor, access.workspace_id, contact_id, note_id)
 
 
 @router.get("/attribute-definitions")

@@ -66,6 +66,7 @@ async def list_conversations(
     limit: Limit = PAGE_SIZE,
     status: ConversationStatus | None = None,
     channel_id: uuid.UUID | None = None,
+    contact_id: Annotated[uuid.UUID | None, Query(description="With this contact.")] = None,
     assignee_user_id: uuid.UUID | None = None,
     team_id: uuid.UUID | None = None,
     label: Annotated[Label | None, Query()] = None,
@@ -80,6 +81,7 @@ async def list_conversations(
     filters = queries.ConversationFilters(
         status=status,
         channel_id=channel_id,
+        contact_id=contact_id,
         assignee_user_id=assignee_user_id,
         team_id=team_id,
         label=label,

@@ -36,6 +36,7 @@ from relaydesk.channels.base import (
     SystemKind,
     Unparseable,
 )
+from relaydesk.channels.registry import ADAPTERS
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.contacts.actions import do_resolve_identities_txn
@@ -51,6 +52,7 @@ from relaydesk.domains.conversations.actions.inbound_events import (
     do_apply_channel_statuses_txn,
     do_apply_inbound_edits_txn,
     do_apply_reactions_txn,
+    do_infer_read_txn,
 )
 from relaydesk.domains.conversations.actions.ingest import (
     ChannelInbound,
@@ -187,6 +189,11 @@ def _error_of(event: InboundStatus) -> dict[str, Any] | None:
     }
 
 
+def _infers_read(channel: Channel) -> bool:
+    adapter = ADAPTERS.get(channel.type)
+    return adapter is not None and adapter.infers_read_on_reply
+
+
 class _Run:
     """Events of one channel accumulated between two ordering points."""
 
@@ -203,6 +210,7 @@ class _Run:
         follow = FollowUps()
         threads: dict[str, uuid.UUID] = {}  # chat key → its conversation, as seen here
         groups: dict[str, InboundMessage] = {}
+        replies: dict[uuid.UUID, int] = {}  # conversation → seq of the contact's latest reply
         if self.items:
             results = await do_ingest_channel_messages_txn(
                 s, actor, channel.workspace_id, channel.id, self.items, now
@@ -213,6 +221,10 @@ class _Run:
                     groups[source.chat_key] = source
                 if result.duplicate:
                     continue
+                if isinstance(source, InboundMessage) and source.chat_kind is ChatKind.private:
+                    replies[result.conversation_id] = max(
+                        result.seq, replies.get(result.conversation_id, 0)
+                    )
                 if isinstance(source, InboundMessage):
                     follow.downloads.extend(
                         (channel.id, result.message_id, m) for m in source.media
@@ -221,6 +233,9 @@ class _Run:
                     isinstance(source, CallbackEvent) and source.kind is CallbackKind.callback_query
                 ):
                     follow.callbacks.append((channel.id, source.external_id))
+        if _infers_read(channel):
+            # In a group, one member writing says nothing of what the others have read.
+            await do_infer_read_txn(s, actor, replies)
         # Edits and reactions after the messages they may refer to.
         await do_apply_inbound_edits_txn(s, actor, channel.id, self.edits)
         await do_apply_reactions_txn(s, actor, channel.id, self.reactions)

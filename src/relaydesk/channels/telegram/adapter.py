@@ -94,6 +94,7 @@ def _reply_message_id(reply_to: str) -> int:
 class TelegramAdapter(ChannelAdapter):
     channel_type = "telegram"
     default_rate_limits = RATE_LIMITS
+    infers_read_on_reply = True
 
     def __init__(
         self,

@@ -37,3 +37,8 @@ class ContactError(ErrorCode):
         "The attribute definition is not valid",
     )
     CSV_INVALID = ("contacts.csv_invalid", 422, "The CSV file cannot be imported")
+    NOTE_NOT_AUTHOR = (
+        "contacts.note_not_author",
+        403,
+        "Only the note's author or an admin can delete it",
+    )

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaydesk.db.base import Base, TenantMixin
@@ -83,3 +83,17 @@ class ContactConsent(Base):
     status: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(64))
     changed_at: Mapped[datetime]
+
+
+class ContactNote(TenantMixin, Base):
+    """A member's CRM note on a contact; it goes with the contact."""
+
+    __tablename__ = "contact_notes"
+    __table_args__ = (Index("ix_contact_notes_contact_created", "contact_id", "created_at"),)
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # Kept when the author's account goes: the note still belongs to the contact.
+    author_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    body: Mapped[str] = mapped_column(Text)

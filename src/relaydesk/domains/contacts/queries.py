@@ -19,6 +19,7 @@ from relaydesk.domains.contacts.models import (
     Contact,
     ContactConsent,
     ContactIdentity,
+    ContactNote,
     ContactTag,
 )
 from relaydesk.domains.contacts.schemas import (
@@ -27,7 +28,9 @@ from relaydesk.domains.contacts.schemas import (
     ContactListItem,
     ContactOut,
     IdentityOut,
+    NoteOut,
 )
+from relaydesk.domains.workspaces.models import User
 
 
 def dialect_of(s: AsyncSession) -> str:
@@ -136,3 +139,48 @@ async def list_definitions(db: Database, workspace_id: uuid.UUID) -> list[Attrib
             .order_by(AttributeDefinition.key)
         )
         return list(rows)
+
+
+_NOTE_COLUMNS = (
+    ContactNote.id,
+    ContactNote.contact_id,
+    ContactNote.body,
+    ContactNote.author_user_id,
+    User.name,
+    ContactNote.created_at,
+)
+
+
+def note_out(row: Sequence[object]) -> NoteOut:
+    return NoteOut.model_validate(dict(zip(NoteOut.model_fields, row, strict=True)))
+
+
+async def list_notes(
+    db: Database, workspace_id: uuid.UUID, contact_id: uuid.UUID, cursor: str | None, limit: int
+) -> Page[NoteOut]:
+    """Newest first, with each author's current name (none once the account is gone)."""
+    stmt = paginate_desc(
+        select(*_NOTE_COLUMNS)
+        .outerjoin(User, User.id == ContactNote.author_user_id)
+        .where(ContactNote.workspace_id == workspace_id, ContactNote.contact_id == contact_id),
+        [ContactNote.created_at, ContactNote.id],
+        cursor,
+        limit,
+    )
+    async with db.read("list_contact_notes") as s:
+        await get_in_workspace_txn(s, Contact, workspace_id, contact_id, "contact")
+        rows = (await s.execute(stmt)).all()
+    page = page_of(rows, limit, lambda r: (r.created_at, r.id))
+    return Page(items=[note_out(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+async def get_note(db: Database, workspace_id: uuid.UUID, note_id: uuid.UUID) -> NoteOut:
+    async with db.read("get_contact_note") as s:
+        row = (
+            await s.execute(
+                select(*_NOTE_COLUMNS)
+                .outerjoin(User, User.id == ContactNote.author_user_id)
+                .where(ContactNote.workspace_id == workspace_id, ContactNote.id == note_id)
+            )
+        ).one()
+    return note_out(row)

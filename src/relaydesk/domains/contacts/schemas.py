@@ -16,6 +16,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    model_validator,
 )
 
 ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -143,8 +144,15 @@ class ContactUpdateIn(BaseModel):
     language: Language | None = None
     avatar_url: AvatarUrl | None = None
     attributes: dict[str, Any] | None = None
-    blocked: bool = False
+    # Optional, so a client that changes other fields never unblocks by leaving it out.
+    blocked: bool | None = None
     owner_user_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _blocked_not_null(self) -> ContactUpdateIn:
+        if "blocked" in self.model_fields_set and self.blocked is None:
+            raise ValueError("blocked cannot be null")
+        return self
 
 
 class TagsIn(BaseModel):
@@ -223,3 +231,51 @@ class ImportReport(BaseModel):
     updated: int = 0
     failed: int = 0
     errors: list[RowError] = Field(default_factory=list)
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Annotated[str, StringConstraints(min_length=1, max_length=10000)]
+
+
+class NoteOut(BaseModel):
+    id: uuid.UUID
+    contact_id: uuid.UUID
+    body: str
+    author_user_id: uuid.UUID | None = Field(description="Null when an API key wrote it.")
+    author_name: str | None
+    created_at: datetime
+
+
+MAX_BULK_CONTACTS = 1000
+
+
+class BulkAction(StrEnum):
+    tag = "tag"
+    untag = "untag"
+    delete = "delete"
+
+
+class BulkIn(BaseModel):
+    """One action on many contacts; ids not in the workspace are left alone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: BulkAction
+    contact_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_BULK_CONTACTS)
+    tags: list[Tag] | None = Field(
+        default=None, min_length=1, max_length=20, description="For `tag` and `untag` only."
+    )
+
+    @model_validator(mode="after")
+    def _tags_fit_action(self) -> BulkIn:
+        if self.action is BulkAction.delete and self.tags is not None:
+            raise ValueError("tags go with tag and untag, not delete")
+        if self.action is not BulkAction.delete and not self.tags:
+            raise ValueError(f"{self.action.value} needs tags")
+        return self
+
+
+class BulkOut(BaseModel):
+    affected: int = Field(description="Contacts of the workspace that changed.")

@@ -40,6 +40,11 @@ class MessageError(ErrorCode):
         422,
         "reply_to_message_id does not name a message of this conversation",
     )
+    ID_TAKEN = (
+        "messages.id_taken",
+        409,
+        "Another message already has this id: choose a new random UUID for each message",
+    )
     ONE_ATTACHMENT = (
         "messages.one_attachment",
         422,

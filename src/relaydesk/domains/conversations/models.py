@@ -20,7 +20,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -86,13 +85,6 @@ class Message(TenantMixin, Base):
         UniqueConstraint("conversation_id", "seq"),
         # The same provider message arriving twice is one message.
         UniqueConstraint("channel_id", "external_id"),
-        # The outbound deliverer's work list: small, because sent messages leave it.
-        Index(
-            "ix_messages_queued",
-            "created_at",
-            sqlite_where=text("status = 'queued'"),
-            postgresql_where=text("status = 'queued'"),
-        ),
     )
 
     conversation_id: Mapped[uuid.UUID] = mapped_column(

@@ -21,6 +21,7 @@ from relaydesk.domains.conversations.models import (
     Team,
     TeamMember,
 )
+from relaydesk.domains.conversations.outs import conversation_outs_txn
 from relaydesk.domains.conversations.schemas import (
     ConversationStatus,
     ConversationView,
@@ -100,41 +101,22 @@ async def _unread_counts_txn(
     return {row[0]: int(row[1]) for row in rows}
 
 
-async def labels_txn(
-    s: AsyncSession, conversation_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[str]]:
-    found: dict[uuid.UUID, list[str]] = {}
-    if not conversation_ids:
-        return found
-    rows = await s.execute(
-        select(ConversationLabel.conversation_id, ConversationLabel.label)
-        .where(ConversationLabel.conversation_id.in_(conversation_ids))
-        .order_by(ConversationLabel.label)
-    )
-    for conversation_id, label in rows:
-        found.setdefault(conversation_id, []).append(label)
-    return found
-
-
 async def _views_txn(
     s: AsyncSession, rows: Sequence[Conversation], user_id: uuid.UUID | None
 ) -> list[ConversationView]:
-    ids = [c.id for c in rows]
-    labels = await labels_txn(s, ids)
-    unread = await _unread_counts_txn(s, ids, user_id) if user_id else {}
-    views = []
-    for conversation in rows:
-        view = ConversationView.model_validate(conversation)
-        view.labels = labels.get(conversation.id, [])
-        view.unread_count = unread.get(conversation.id, 0) if user_id else None
-        views.append(view)
-    return views
+    outs = await conversation_outs_txn(s, rows)
+    unread = await _unread_counts_txn(s, [c.id for c in rows], user_id) if user_id else {}
+    return [
+        ConversationView(**dict(out), unread_count=unread.get(out.id, 0) if user_id else None)
+        for out in outs
+    ]
 
 
 @dataclass(frozen=True)
 class ConversationFilters:
     status: ConversationStatus | None = None
     channel_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
     assignee_user_id: uuid.UUID | None = None
     team_id: uuid.UUID | None = None
     label: str | None = None
@@ -159,6 +141,8 @@ async def list_conversations(
         stmt = stmt.where(Conversation.status == f.status.value)
     if f.channel_id is not None:
         stmt = stmt.where(Conversation.channel_id == f.channel_id)
+    if f.contact_id is not None:
+        stmt = stmt.where(Conversation.contact_id == f.contact_id)
     if f.assignee_user_id is not None:
         stmt = stmt.where(Conversation.assignee_user_id == f.assignee_user_id)
     if f.team_id is not None:

@@ -182,6 +182,12 @@ class _Content(BaseModel):
 class MessageSendIn(_Content):
     """A member's (or an integration's) outbound message; notes go to `…/notes`."""
 
+    id: uuid.UUID | None = Field(
+        default=None,
+        description="A new random UUID chosen by the client for this message. Sending again "
+        "with the same id (a retry after a lost answer) returns the first message and sends "
+        "nothing more; the message arriving over the realtime gateway carries it too.",
+    )
     attachment_ids: list[uuid.UUID] = Field(
         default_factory=list, max_length=MAX_ATTACHMENTS, description="Uploaded attachments."
     )
@@ -330,6 +336,17 @@ class ConversationOut(BaseModel):
     first_response_at: datetime | None
     resolved_at: datetime | None
     created_at: datetime
+    last_inbound_at: datetime | None = Field(
+        default=None, description="When the contact last wrote in this conversation."
+    )
+    contact_name: str | None = Field(
+        default=None, description="The contact as lists show it: its name, else phone, else email."
+    )
+    reply_window_closes_at: datetime | None = Field(
+        default=None,
+        description="WhatsApp only: free-form replies are refused from this time on (24 hours "
+        "after the contact last wrote); templates still go. Null for other channels.",
+    )
 
 
 class ConversationView(ConversationOut):

@@ -1,8 +1,10 @@
 import { CheckOutlined, ClockCircleOutlined, ExclamationCircleFilled, RollbackOutlined } from "@ant-design/icons";
 import { Button, Tooltip, Typography, theme } from "antd";
+import { memo, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 
 import { relativeTime } from "../../time";
+import { Attachments, attachmentsOf } from "./Lightbox";
 import type { Message } from "./realtime";
 
 /** The reason a failed message gives, for people. */
@@ -55,17 +57,21 @@ export function Ticks({ message }: { message: Message }) {
   );
 }
 
-export function Bubble({
+/** Memoised: a long conversation re-renders only the bubbles whose message changed. */
+export const Bubble = memo(function Bubble({
+  workspaceId,
   message,
   quoted,
   onReply,
 }: {
+  workspaceId: string;
   message: Message;
   quoted?: Message | null;
   onReply?: (message: Message) => void;
 }) {
   const { t, i18n } = useTranslation("inbox");
   const { token } = theme.useToken();
+  const attachments = useMemo(() => (message.recalled_at ? [] : attachmentsOf(message.payload)), [message.payload, message.recalled_at]);
 
   if (message.type === "system") {
     return (
@@ -78,7 +84,10 @@ export function Bubble({
   const note = message.type === "note";
   const outgoing = message.direction !== "in";
   const background = note ? token.colorWarningBg : outgoing ? token.colorPrimaryBg : token.colorBgContainer;
-  const text = message.recalled_at ? t("recalled") : (message.text ?? t("noText", { type: message.type }));
+  // A file without a caption needs no "(image message)" line under it.
+  const text = message.recalled_at
+    ? t("recalled")
+    : (message.text ?? (attachments.length ? null : t("noText", { type: message.type })));
   return (
     <div
       data-kind={note ? "note" : message.direction}
@@ -113,9 +122,12 @@ export function Bubble({
           </Typography.Text>
         </div>
       )}
-      <Typography.Paragraph style={{ margin: 0, whiteSpace: "pre-wrap", fontStyle: message.recalled_at ? "italic" : undefined }}>
-        {text}
-      </Typography.Paragraph>
+      {attachments.length > 0 && <Attachments workspaceId={workspaceId} attachments={attachments} />}
+      {text !== null && (
+        <Typography.Paragraph style={{ margin: 0, whiteSpace: "pre-wrap", fontStyle: message.recalled_at ? "italic" : undefined }}>
+          {text}
+        </Typography.Paragraph>
+      )}
       <span style={{ display: "flex", gap: 6, alignItems: "center", justifyContent: "flex-end" }}>
         {onReply && !note && (
           <Tooltip title={t("reply")}>
@@ -132,4 +144,4 @@ export function Bubble({
       </span>
     </div>
   );
-}
+});

@@ -1,39 +1,26 @@
-import { CheckCircleOutlined, CloseOutlined, RedoOutlined, SendOutlined, UserAddOutlined } from "@ant-design/icons";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Alert, Button, Divider, Empty, Input, Space, Spin, Switch, Tag, Typography, theme } from "antd";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Alert, Button, Divider, Empty, Spin, Tag, Typography, theme } from "antd";
 import type { TFunction } from "i18next";
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { Fragment, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 
-import { api, ApiError, unwrap } from "../../api/client";
+import { api, unwrap } from "../../api/client";
 import { errorText } from "../../errors";
 import { useMe } from "../../session";
 import { Bubble } from "./Bubble";
-import {
-  conversationsKey,
-  listWithConversation,
-  listWithUnread,
-  messagesKey,
-  PENDING_PREFIX,
-  removeMessage,
-  upsertMessage,
-  type Conversation,
-  type MessagesPage,
-} from "./cache";
+import { conversationsKey, listWithUnread, messagesKey, PENDING_PREFIX, type Conversation, type MessagesPage } from "./cache";
+import { closedWindow, windowClosesAt } from "./composer";
+import { Composer } from "./Composer";
+import { ConversationActions } from "./ConversationActions";
 import type { Message } from "./realtime";
+import { useTypists } from "./typingHooks";
 import { useInboxRealtime } from "./useRealtime";
 
 const PATH = "/api/v1/workspaces/{workspace_id}/conversations/{conversation_id}" as const;
-
-/** A send error for people: the inbox's own wording for channel codes, else the server's detail. */
-function sendErrorText(t: TFunction, error: unknown): string {
-  if (error instanceof ApiError && error.code) {
-    const own = t(`inbox:errors.${error.code}`, { defaultValue: "" });
-    if (own) return own;
-    if (error.problem.detail) return error.problem.detail;
-  }
-  return errorText(t, error);
-}
+/** Messages per page: the newest page opens the conversation, older ones load on scrolling up. */
+const PAGE = 50;
+/** Within this many pixels of an edge counts as at it. */
+const EDGE = 80;
 
 function dayLabel(iso: string, t: TFunction, language: string): string {
   const day = new Date(iso);
@@ -44,6 +31,27 @@ function dayLabel(iso: string, t: TFunction, language: string): string {
   return day.toLocaleDateString(language, { year: "numeric", month: "long", day: "numeric" });
 }
 
+/** Older messages first, without repeats (a page may overlap what realtime already added). */
+function withOlder(page: MessagesPage | undefined, older: MessagesPage): MessagesPage | undefined {
+  if (!page) return page;
+  const held = new Set(page.items.map((m) => m.id));
+  return { items: [...older.items.filter((m) => !held.has(m.id)), ...page.items], has_more: older.has_more };
+}
+
+function useChannel(workspaceId: string, channelId: string) {
+  return useQuery({
+    queryKey: ["inbox-channels", workspaceId],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/workspaces/{workspace_id}/channels", {
+          params: { path: { workspace_id: workspaceId }, query: { limit: 200 } },
+        }),
+      ).items.map(({ id, type, name }) => ({ id, type, name })),
+    staleTime: 5 * 60_000,
+    select: (channels) => channels.find((c) => c.id === channelId),
+  });
+}
+
 export function ChatPane({ workspaceId, conversation }: { workspaceId: string; conversation: Conversation }) {
   const conversationId = conversation.id;
   const { t, i18n } = useTranslation(["inbox", "translation"]);
@@ -51,12 +59,15 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
   const queryClient = useQueryClient();
   const { client } = useInboxRealtime();
   const [replyTo, setReplyTo] = useState<Message | null>(null);
-  const bottom = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLDivElement>(null);
   const path = { workspace_id: workspaceId, conversation_id: conversationId };
+  const key = messagesKey(workspaceId, conversationId);
+  const channel = useChannel(workspaceId, conversation.channel_id);
 
+  // Only the newest page: a long conversation opens as fast as a short one.
   const messages = useQuery({
-    queryKey: messagesKey(workspaceId, conversationId),
-    queryFn: async () => unwrap(await api.GET(`${PATH}/messages`, { params: { path } })),
+    queryKey: key,
+    queryFn: async () => unwrap(await api.GET(`${PATH}/messages`, { params: { path, query: { limit: PAGE } } })),
   });
   const items = messages.data?.items;
 
@@ -77,17 +88,73 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
     void api.POST(`${PATH}/read`, { params: { path }, body: { seq: lastSeq } });
   }, [lastSeq, conversation.unread_count, conversationId, workspaceId, queryClient]);
 
-  // A block body: newer browsers' scrollIntoView returns a promise, which React would take for a cleanup.
+  // Older pages, prepended to the same cache entry that realtime keeps up to date.
+  const [older, setOlder] = useState<{ loading: boolean; error: unknown }>({ loading: false, error: null });
+  const restore = useRef<{ height: number; top: number } | null>(null);
+  const firstSeq = items?.find((m) => !m.id.startsWith(PENDING_PREFIX))?.seq;
+  const hasMore = messages.data?.has_more ?? false;
+  const loadOlder = useCallback(async () => {
+    if (older.loading || !hasMore || firstSeq === undefined) return;
+    setOlder({ loading: true, error: null });
+    try {
+      const page = unwrap(await api.GET(`${PATH}/messages`, { params: { path, query: { before_seq: firstSeq, limit: PAGE } } }));
+      const el = scroller.current;
+      if (el) restore.current = { height: el.scrollHeight, top: el.scrollTop };
+      queryClient.setQueryData<MessagesPage>(key, (current) => withOlder(current, page));
+      setOlder({ loading: false, error: null });
+    } catch (error) {
+      setOlder({ loading: false, error });
+    }
+    // path and key are rebuilt each render from the ids listed
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [older.loading, hasMore, firstSeq, workspaceId, conversationId, queryClient]);
+
+  // Scrolling: keep the view where it was when older messages arrive above it; follow new
+  // messages at the bottom only when already there (or when the new one is our own).
+  const atBottom = useRef(true);
+  const firstId = items?.[0]?.id;
+  const lastItem = items?.[items.length - 1];
   useLayoutEffect(() => {
-    bottom.current?.scrollIntoView({ block: "end" });
-  }, [items?.length, conversationId]);
+    const el = scroller.current;
+    if (!el || !restore.current) return;
+    el.scrollTop = el.scrollHeight - restore.current.height + restore.current.top;
+    restore.current = null;
+  }, [firstId]);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el || !lastItem) return;
+    if (atBottom.current || lastItem.id.startsWith(PENDING_PREFIX)) el.scrollTop = el.scrollHeight;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- only a new last message moves the view
+  }, [lastItem?.id]);
+  // A first page shorter than the pane cannot be scrolled up: fetch more until it can.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && items && hasMore && !older.loading && !older.error && el.scrollHeight <= el.clientHeight) void loadOlder();
+  }, [items, hasMore, older.loading, older.error, loadOlder]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE;
+    if (el.scrollTop < EDGE && !older.error) void loadOlder();
+  };
 
   const byId = useMemo(() => new Map((items ?? []).map((m) => [m.id, m])), [items]);
+  const closedAt = closedWindow(conversation, channel.data?.type);
+  // Re-render when an open window closes while the conversation is on screen.
+  const [, setTick] = useState(0);
+  const closesAt = windowClosesAt(conversation)?.getTime();
+  useEffect(() => {
+    const wait = closesAt === undefined ? -1 : closesAt - Date.now();
+    if (wait < 0 || wait > 2 ** 31 - 1) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), wait + 100);
+    return () => clearTimeout(timer);
+  }, [closesAt]);
 
   return (
     <div style={{ display: "flex", flexDirection: "column", height: "100%" }}>
-      <ChatHeader workspaceId={workspaceId} conversation={conversation} />
-      <div style={{ flex: 1, overflowY: "auto", minHeight: 0 }} data-testid="messages">
+      <ChatHeader workspaceId={workspaceId} conversation={conversation} channel={channel.data} />
+      <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflowY: "auto", minHeight: 0 }} data-testid="messages">
         {messages.isPending ? (
           <Spin style={{ display: "block", margin: 32 }} />
         ) : messages.isError ? (
@@ -96,6 +163,18 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
           <Empty style={{ marginTop: 96 }} description={t("noMessages")} />
         ) : (
           <div style={{ display: "flex", flexDirection: "column", gap: 8, padding: 16 }}>
+            {hasMore && (
+              <div style={{ alignSelf: "center" }}>
+                {older.error ? (
+                  <Typography.Text type="danger" style={{ fontSize: 12 }}>
+                    {errorText(t, older.error)}{" "}
+                  </Typography.Text>
+                ) : null}
+                <Button size="small" type="link" loading={older.loading} onClick={() => void loadOlder()} data-testid="load-older">
+                  {t("chat2.loadOlder")}
+                </Button>
+              </div>
+            )}
             {messages.data.items.map((m, i, all) => {
               const previous = all[i - 1];
               const newDay = !previous || new Date(previous.created_at).toDateString() !== new Date(m.created_at).toDateString();
@@ -107,6 +186,7 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
                     </Divider>
                   )}
                   <Bubble
+                    workspaceId={workspaceId}
                     message={m}
                     quoted={m.reply_to_message_id ? (byId.get(m.reply_to_message_id) ?? null) : undefined}
                     onReply={m.id.startsWith(PENDING_PREFIX) ? undefined : setReplyTo}
@@ -114,13 +194,16 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
                 </Fragment>
               );
             })}
-            <div ref={bottom} />
           </div>
         )}
       </div>
+      <TypingLine workspaceId={workspaceId} conversationId={conversationId} />
       <Composer
         workspaceId={workspaceId}
         conversationId={conversationId}
+        channelId={conversation.channel_id}
+        channelType={channel.data?.type}
+        windowClosedAt={closedAt}
         replyTo={replyTo}
         onReplyDone={() => setReplyTo(null)}
       />
@@ -128,181 +211,77 @@ export function ChatPane({ workspaceId, conversation }: { workspaceId: string; c
   );
 }
 
-function ChatHeader({ workspaceId, conversation }: { workspaceId: string; conversation: Conversation }) {
+/** "Ann is typing…" under the messages; its own component so typing never re-renders the list. */
+function TypingLine({ workspaceId, conversationId }: { workspaceId: string; conversationId: string }) {
+  const { t } = useTranslation("inbox");
+  const { token } = theme.useToken();
+  const { client } = useInboxRealtime();
+  const me = useMe();
+  const typists = useTypists(client, conversationId, me.data?.user.id);
+  const members = useQuery({
+    queryKey: ["inbox-members", workspaceId],
+    enabled: typists.length > 0,
+    staleTime: 5 * 60_000,
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/api/v1/workspaces/{workspace_id}/members", {
+          params: { path: { workspace_id: workspaceId }, query: { limit: 200 } },
+        }),
+      ).items.map(({ user_id, name, email }) => ({ user_id, name: name || email })),
+  });
+  const names = typists.map((id) => members.data?.find((m) => m.user_id === id)?.name ?? t("composer2.someone"));
+  const text =
+    names.length === 0
+      ? ""
+      : names.length === 1
+        ? t("composer2.typingOne", { name: names[0] })
+        : names.length === 2
+          ? t("composer2.typingTwo", { a: names[0], b: names[1] })
+          : t("composer2.typingMany");
+  return (
+    <div
+      role="status"
+      aria-live="polite"
+      data-testid="typing"
+      style={{ minHeight: 20, padding: "0 16px", fontSize: 12, fontStyle: "italic", color: token.colorTextSecondary }}
+    >
+      {text}
+    </div>
+  );
+}
+
+function ChatHeader({
+  workspaceId,
+  conversation,
+  channel,
+}: {
+  workspaceId: string;
+  conversation: Conversation;
+  channel: { name: string; type: string } | undefined;
+}) {
   const { t } = useTranslation(["inbox", "translation"]);
   const { token } = theme.useToken();
-  const queryClient = useQueryClient();
-  const me = useMe();
-  const myId = me.data?.user.id;
-  const update = useMutation({
-    mutationFn: async (body: { status?: "open" | "resolved"; assignee_user_id?: string }) =>
-      unwrap(await api.PATCH(PATH, { params: { path: { workspace_id: workspaceId, conversation_id: conversation.id } }, body })),
-    onSuccess: (updated) =>
-      queryClient.setQueryData(conversationsKey(workspaceId), (page: Parameters<typeof listWithConversation>[0]) =>
-        listWithConversation(page, updated),
-      ),
-  });
-  const resolved = conversation.status === "resolved";
-  const mine = myId !== undefined && conversation.assignee_user_id === myId;
+  const name = conversation.contact_name ?? t("chat2.unknownContact");
   return (
     <header
       style={{
         display: "flex",
         alignItems: "center",
         justifyContent: "space-between",
+        flexWrap: "wrap",
         gap: 8,
         padding: "8px 16px",
         borderBottom: `1px solid ${token.colorBorderSecondary}`,
         background: token.colorBgContainer,
       }}
     >
-      <Space>
-        <Tag data-testid="conversation-status">{t(`translation:conversationStatus.${conversation.status}`)}</Tag>
-        {mine && <Tag color="blue">{t("actions.assignedToYou")}</Tag>}
-      </Space>
-      <Space>
-        {update.isError && <Typography.Text type="danger">{sendErrorText(t, update.error)}</Typography.Text>}
-        {!mine && myId && (
-          <Button icon={<UserAddOutlined />} loading={update.isPending} onClick={() => update.mutate({ assignee_user_id: myId })}>
-            {t("actions.assignToMe")}
-          </Button>
-        )}
-        {resolved ? (
-          <Button icon={<RedoOutlined />} loading={update.isPending} onClick={() => update.mutate({ status: "open" })}>
-            {t("actions.reopen")}
-          </Button>
-        ) : (
-          <Button
-            type="primary"
-            icon={<CheckCircleOutlined />}
-            loading={update.isPending}
-            onClick={() => update.mutate({ status: "resolved" })}
-          >
-            {t("actions.resolve")}
-          </Button>
-        )}
-      </Space>
-    </header>
-  );
-}
-
-function Composer({
-  workspaceId,
-  conversationId,
-  replyTo,
-  onReplyDone,
-}: {
-  workspaceId: string;
-  conversationId: string;
-  replyTo: Message | null;
-  onReplyDone: () => void;
-}) {
-  const { t } = useTranslation(["inbox", "translation"]);
-  const { token } = theme.useToken();
-  const queryClient = useQueryClient();
-  const me = useMe();
-  const [text, setText] = useState("");
-  const [note, setNote] = useState(false);
-  const key = messagesKey(workspaceId, conversationId);
-
-  const send = useMutation({
-    mutationFn: async (input: { text: string; note: boolean; replyTo: string | null; pendingId: string }) => {
-      const path = { workspace_id: workspaceId, conversation_id: conversationId };
-      return input.note
-        ? unwrap(await api.POST(`${PATH}/notes`, { params: { path }, body: { text: input.text } }))
-        : unwrap(
-            await api.POST(`${PATH}/messages`, {
-              params: { path },
-              body: { type: "text", text: input.text, reply_to_message_id: input.replyTo },
-            }),
-          );
-    },
-    // Shown at once as queued; the server's answer, then realtime, take over.
-    onMutate: (input) => {
-      const pending: Message = {
-        id: input.pendingId,
-        conversation_id: conversationId,
-        seq: Number.MAX_SAFE_INTEGER,
-        direction: input.note ? "internal" : "out",
-        sender_type: "user",
-        sender_id: me.data?.user.id ?? null,
-        type: input.note ? "note" : "text",
-        text: input.text,
-        payload: {},
-        external_id: null,
-        status: input.note ? null : "queued",
-        error: null,
-        reply_to_message_id: input.replyTo,
-        created_at: new Date().toISOString(),
-        edited_at: null,
-        recalled_at: null,
-      };
-      queryClient.setQueryData<MessagesPage>(key, (page) => upsertMessage(page, pending));
-    },
-    onSuccess: (message, input) => {
-      // Realtime may have delivered it already, in a later state: keep that one.
-      queryClient.setQueryData<MessagesPage>(key, (page) =>
-        page?.items.some((m) => m.id === message.id) ? removeMessage(page, input.pendingId) : upsertMessage(page, message, input.pendingId),
-      );
-    },
-    onError: (_error, input) => {
-      queryClient.setQueryData<MessagesPage>(key, (page) => removeMessage(page, input.pendingId));
-      setText((current) => current || input.text); // give the text back to fix and resend
-    },
-  });
-
-  function submit() {
-    const body = text.trim();
-    if (!body) return;
-    send.mutate({ text: body, note, replyTo: note ? null : (replyTo?.id ?? null), pendingId: `${PENDING_PREFIX}${crypto.randomUUID()}` });
-    setText("");
-    onReplyDone();
-  }
-
-  return (
-    <div style={{ borderTop: `1px solid ${token.colorBorderSecondary}`, padding: 12, background: token.colorBgContainer }}>
-      {send.isError && (
-        <Alert
-          type="error"
-          showIcon
-          closable
-          onClose={() => send.reset()}
-          style={{ marginBottom: 8 }}
-          message={sendErrorText(t, send.error)}
-          data-testid="send-error"
-        />
-      )}
-      {replyTo && !note && (
-        <div style={{ display: "flex", alignItems: "center", gap: 8, marginBottom: 8 }}>
-          <Typography.Text type="secondary" ellipsis style={{ flex: 1 }}>
-            {t("quoted")}: {replyTo.text ?? t("noText", { type: replyTo.type })}
-          </Typography.Text>
-          <Button size="small" type="text" aria-label={t("cancelReply")} icon={<CloseOutlined />} onClick={onReplyDone} />
-        </div>
-      )}
-      <Input.TextArea
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
-            e.preventDefault();
-            submit();
-          }
-        }}
-        autoSize={{ minRows: 2, maxRows: 6 }}
-        placeholder={note ? t("composer.notePlaceholder") : t("composer.placeholder")}
-        style={note ? { background: token.colorWarningBg } : undefined}
-        aria-label={note ? t("composer.addNote") : t("composer.send")}
-      />
-      <div style={{ display: "flex", justifyContent: "space-between", alignItems: "center", marginTop: 8 }}>
-        <Space>
-          <Switch size="small" checked={note} onChange={setNote} aria-label={t("composer.noteMode")} />
-          <Typography.Text type="secondary">{t("composer.noteMode")}</Typography.Text>
-        </Space>
-        <Button type="primary" icon={<SendOutlined />} onClick={submit} disabled={!text.trim()}>
-          {note ? t("composer.addNote") : t("composer.send")}
-        </Button>
+      <div style={{ display: "flex", alignItems: "center", gap: 8, minWidth: 0 }}>
+        <Typography.Text strong ellipsis data-testid="chat-contact" style={{ maxWidth: 240 }}>
+          {name}
+        </Typography.Text>
+        {channel && <Tag data-testid="chat-channel">{channel.name}</Tag>}
       </div>
-    </div>
+      <ConversationActions workspaceId={workspaceId} conversation={conversation} />
+    </header>
   );
 }

@@ -1,44 +1,56 @@
+import { ArrowLeftOutlined, IdcardOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, Button, Descriptions, Empty, List, Spin, Tag, Typography, theme } from "antd";
-import type { CSSProperties } from "react";
+import { Alert, App as AntApp, Button, Drawer, Empty, Spin, Tooltip, theme } from "antd";
+import { useCallback, useEffect, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
-import { useNavigate, useParams } from "react-router";
+import { useLocation, useNavigate, useParams } from "react-router";
 
 import { api, unwrap } from "../../api/client";
 import { errorText } from "../../errors";
-import { useMe } from "../../session";
-import { relativeTime } from "../../time";
-import { conversationsKey, type Conversation } from "./cache";
 import { ChatPane } from "./ChatPane";
+import { ContactPane } from "./ContactPane";
+import { useInboxList } from "./conversationList";
+import { neighbour } from "./conversationListRows";
+import { useConversationUpdate } from "./conversationListActions";
+import { ConversationList } from "./ConversationList";
+import type { ShortcutAction } from "./shortcuts";
+import { useShortcuts } from "./useShortcuts";
 import { RealtimeContext, useRealtimeConnection, type InboxRealtime } from "./useRealtime";
 
-const STATUS_COLOURS: Record<Conversation["status"], string> = {
-  open: "blue",
-  pending: "gold",
-  snoozed: "purple",
-  resolved: "green",
-};
+function useMedia(query: string): boolean {
+  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
+  useEffect(() => {
+    const media = window.matchMedia(query);
+    const changed = () => setMatches(media.matches);
+    changed();
+    media.addEventListener("change", changed);
+    return () => media.removeEventListener("change", changed);
+  }, [query]);
+  return matches;
+}
 
-/** Three panes, live: conversations, the selected conversation's chat, its details. */
+/**
+ * Conversations, the open one's chat and its contact, live. Below 900 px the contact opens in a
+ * drawer; at 600 px and less one pane shows at a time.
+ */
 export function Inbox() {
   const { t } = useTranslation(["inbox", "translation"]);
   const { workspaceId = "", conversationId } = useParams();
+  const navigate = useNavigate();
+  const location = useLocation();
   const { token } = theme.useToken();
+  const { message } = AntApp.useApp();
   const realtime = useRealtimeConnection(workspaceId, conversationId);
-  const conversations = useQuery({
-    queryKey: conversationsKey(workspaceId),
-    queryFn: async () =>
-      unwrap(
-        await api.GET("/api/v1/workspaces/{workspace_id}/conversations", {
-          params: { path: { workspace_id: workspaceId }, query: { limit: 50 } },
-        }),
-      ),
-  });
-  const listed = conversations.data?.items.find((c) => c.id === conversationId);
-  // A conversation beyond the first page (a link) is fetched on its own.
+  const narrow = useMedia("(max-width: 900px)");
+  const phone = useMedia("(max-width: 600px)");
+  const [contactOpen, setContactOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const list = useInboxList(workspaceId, conversationId);
+  const listed = list.find(conversationId);
+  // A conversation beyond the loaded pages (a link, a search hit) is fetched on its own.
   const single = useQuery({
     queryKey: ["conversation", workspaceId, conversationId],
-    enabled: !!conversationId && conversations.isSuccess && !listed,
+    enabled: !!conversationId && list.listReady && !listed,
     queryFn: async () =>
       unwrap(
         await api.GET("/api/v1/workspaces/{workspace_id}/conversations/{conversation_id}", {
@@ -47,35 +59,121 @@ export function Inbox() {
       ),
   });
   const selected = listed ?? single.data;
+  const update = useConversationUpdate(workspaceId);
+
+  const open = useCallback(
+    (id: string | undefined) => id && navigate({ pathname: `/w/${workspaceId}/inbox/${id}`, search: location.search }),
+    [navigate, workspaceId, location.search],
+  );
+  useShortcuts((action: ShortcutAction) => {
+    if (action === "next" || action === "previous") open(neighbour(list.ids, conversationId, action === "next" ? 1 : -1));
+    else if (action === "help") setHelpOpen((now) => !now);
+    else if (action === "resolve" && selected && selected.status !== "resolved") {
+      update.mutate(
+        { conversationId: selected.id, change: { kind: "patch", body: { status: "resolved" } } },
+        {
+          onSuccess: () => void message.success(t("list.resolvedToast")),
+          onError: (error) => void message.error(errorText(t, error)),
+        },
+      );
+    }
+  });
+
   const pane: CSSProperties = { overflowY: "auto", borderRight: `1px solid ${token.colorBorderSecondary}` };
+  const showList = !phone || !conversationId;
+  const showChat = !phone || !!conversationId;
+  const contact = selected && <ContactPane key={selected.id} workspaceId={workspaceId} conversation={selected} />;
 
   return (
     <RealtimeContext.Provider value={realtime}>
       <div style={{ display: "flex", flexDirection: "column", height: "100%" }}>
         <ConnectionBanner realtime={realtime} />
         <div style={{ display: "flex", flex: 1, minHeight: 0 }}>
-          <section aria-label={t("conversations")} style={{ ...pane, width: 320, flexShrink: 0 }}>
-            {conversations.isPending ? (
-              <Spin style={{ display: "block", margin: 32 }} />
-            ) : conversations.isError ? (
-              <Alert type="error" style={{ margin: 16 }} message={errorText(t, conversations.error)} />
-            ) : (
-              <ConversationList items={conversations.data.items} selectedId={conversationId} />
-            )}
-          </section>
-          <section style={{ ...pane, flex: 1, minWidth: 0, overflowY: "hidden", background: token.colorBgLayout }}>
-            {selected ? (
-              <ChatPane key={selected.id} workspaceId={workspaceId} conversation={selected} />
-            ) : conversationId && (conversations.isPending || single.isPending) ? (
-              <Spin style={{ display: "block", margin: 32 }} />
-            ) : (
-              <Empty style={{ marginTop: 96 }} description={t("selectOne")} />
-            )}
-          </section>
-          <aside aria-label={t("details")} style={{ width: 280, flexShrink: 0, padding: 16, overflowY: "auto" }}>
-            {selected && <Details conversation={selected} />}
-          </aside>
+          {showList && (
+            <section
+              aria-label={t("conversations")}
+              style={{ ...pane, overflowY: "hidden", width: phone ? "100%" : narrow ? 300 : 340, flexShrink: 0 }}
+            >
+              <ConversationList
+                workspaceId={workspaceId}
+                selectedId={conversationId}
+                list={list}
+                helpOpen={helpOpen}
+                onHelpOpenChange={setHelpOpen}
+              />
+            </section>
+          )}
+          {showChat && (
+            <section
+              aria-label={t("list.chat")}
+              style={{ ...pane, display: "flex", flexDirection: "column", flex: 1, minWidth: 0, overflowY: "hidden", background: token.colorBgLayout }}
+            >
+              {narrow && conversationId && (
+                <div
+                  style={{
+                    display: "flex",
+                    justifyContent: "space-between",
+                    padding: "4px 8px",
+                    background: token.colorBgContainer,
+                    borderBottom: `1px solid ${token.colorBorderSecondary}`,
+                  }}
+                >
+                  {phone ? (
+                    <Button
+                      type="text"
+                      icon={<ArrowLeftOutlined />}
+                      onClick={() => navigate({ pathname: `/w/${workspaceId}/inbox`, search: location.search })}
+                      data-testid="back-to-list"
+                    >
+                      {t("list.back")}
+                    </Button>
+                  ) : (
+                    <span />
+                  )}
+                  <Tooltip title={t("list.contactDetails")}>
+                    <Button
+                      type="text"
+                      icon={<IdcardOutlined />}
+                      aria-label={t("list.contactDetails")}
+                      aria-expanded={contactOpen}
+                      disabled={!selected}
+                      onClick={() => setContactOpen(true)}
+                      data-testid="contact-toggle"
+                    />
+                  </Tooltip>
+                </div>
+              )}
+              <div style={{ flex: 1, minHeight: 0 }}>
+                {selected ? (
+                  <ChatPane key={selected.id} workspaceId={workspaceId} conversation={selected} />
+                ) : conversationId && (!list.listReady || single.isPending) ? (
+                  <Spin style={{ display: "block", margin: 32 }} />
+                ) : conversationId && single.isError ? (
+                  <Alert type="error" style={{ margin: 16 }} message={errorText(t, single.error)} />
+                ) : (
+                  <Empty style={{ marginTop: 96 }} description={t("selectOne")} />
+                )}
+              </div>
+            </section>
+          )}
+          {!narrow && (
+            <aside aria-label={t("details")} style={{ width: 300, flexShrink: 0, overflowY: "auto" }}>
+              {contact}
+            </aside>
+          )}
         </div>
+        {narrow && (
+          <Drawer
+            open={contactOpen && !!selected}
+            onClose={() => setContactOpen(false)}
+            title={t("details")}
+            placement="right"
+            width={phone ? "100%" : 360}
+            styles={{ body: { padding: 0 } }}
+          >
+            {contact}
+          </Drawer>
+        )}
       </div>
     </RealtimeContext.Provider>
   );
@@ -102,75 +200,4 @@ function ConnectionBanner({ realtime }: { realtime: InboxRealtime }) {
   }
   if (realtime.state === "unauthorized") return <Alert type="error" banner message={t("signedOut")} />;
   return null;
-}
-
-function ConversationList({ items, selectedId }: { items: Conversation[]; selectedId?: string }) {
-  const { t, i18n } = useTranslation(["inbox", "translation"]);
-  const navigate = useNavigate();
-  const { workspaceId = "" } = useParams();
-  const { token } = theme.useToken();
-  return (
-    <List
-      dataSource={items}
-      locale={{ emptyText: <Empty description={t("empty")} /> }}
-      renderItem={(c) => (
-        <List.Item
-          data-conversation-id={c.id}
-          onClick={() => navigate(`/w/${workspaceId}/inbox/${c.id}`)}
-          style={{
-            cursor: "pointer",
-            padding: "12px 16px",
-            background: c.id === selectedId ? token.controlItemBgActive : undefined,
-          }}
-        >
-          <List.Item.Meta
-            title={
-              <span style={{ display: "flex", justifyContent: "space-between", gap: 8 }}>
-                <Tag color={STATUS_COLOURS[c.status]}>{t(`translation:conversationStatus.${c.status}`)}</Tag>
-                <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-                  {relativeTime(c.last_activity_at, i18n.language)}
-                </Typography.Text>
-              </span>
-            }
-            description={
-              <span style={{ display: "flex", justifyContent: "space-between", gap: 8 }}>
-                <Typography.Text ellipsis strong={(c.unread_count ?? 0) > 0}>
-                  {c.last_message_preview ?? ""}
-                </Typography.Text>
-                <Badge count={c.unread_count ?? 0} data-testid="unread" />
-              </span>
-            }
-          />
-        </List.Item>
-      )}
-    />
-  );
-}
-
-function Details({ conversation }: { conversation: Conversation }) {
-  const { t } = useTranslation(["inbox", "translation"]);
-  const me = useMe();
-  const assignee =
-    conversation.assignee_user_id === null
-      ? t("unassigned")
-      : conversation.assignee_user_id === me.data?.user.id
-        ? t("you")
-        : conversation.assignee_user_id;
-  return (
-    <Descriptions
-      title={t("details")}
-      column={1}
-      size="small"
-      items={[
-        { key: "status", label: t("status"), children: t(`translation:conversationStatus.${conversation.status}`) },
-        { key: "assignee", label: t("assignee"), children: assignee },
-        { key: "priority", label: t("priority"), children: t(`translation:priority.${conversation.priority}`) },
-        {
-          key: "labels",
-          label: t("labels"),
-          children: conversation.labels?.length ? conversation.labels.map((l) => <Tag key={l}>{l}</Tag>) : t("none"),
-        },
-      ]}
-    />
-  );
 }

@@ -26,6 +26,12 @@ describe("inbox cache", () => {
     expect(page!.items.at(-1)!.status).toBe("read");
   });
 
+  it("a reply arriving over realtime before the send's answer replaces its pending copy: never shown twice", () => {
+    let page = upsertMessage({ items: [msg("a", 1)], has_more: false }, msg("pending-e", Number.MAX_SAFE_INTEGER));
+    page = upsertMessage(page, msg("e", 2, { direction: "out", status: "queued" })); // realtime, no `replaces`
+    expect(page!.items.map((m) => m.id)).toEqual(["a", "e"]);
+  });
+
   it("moves a conversation with a new message to the top with its preview and unread count", () => {
     const list: ConversationPage = {
       items: [conv("c2", "2026-03-01T08:30:00Z"), conv("c1", "2026-03-01T08:00:00Z")],

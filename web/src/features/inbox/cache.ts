@@ -16,10 +16,14 @@ export const messagesKey = (workspaceId: string, conversationId: string) =>
 /** Ids of replies shown before the server answered. */
 export const PENDING_PREFIX = "pending-";
 
-/** Inserts or replaces a message, kept in seq order; a pending reply it confirms goes away. */
+/**
+ * Inserts or replaces a message, kept in seq order; the pending reply it confirms goes away
+ * (sent with the id after PENDING_PREFIX, so realtime's copy confirms it too).
+ */
 export function upsertMessage(page: MessagesPage | undefined, message: Message, replaces?: string): MessagesPage | undefined {
   if (!page) return page;
-  const items = page.items.filter((m) => m.id !== message.id && m.id !== replaces);
+  const pending = PENDING_PREFIX + message.id;
+  const items = page.items.filter((m) => m.id !== message.id && m.id !== replaces && m.id !== pending);
   items.push(message);
   // Pending replies have no seq yet: they stay last.
   items.sort((a, b) => pendingLast(a) - pendingLast(b) || a.seq - b.seq);

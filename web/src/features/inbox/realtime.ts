@@ -20,6 +20,15 @@ export type WorkspaceEvent =
   | { type: "conversation.read"; conversation_id: string; user_id: string; last_read_seq: number; unread_count: number }
   | { type: "contact.created" | "contact.updated" | "contact.merged" | "contact.deleted" };
 
+/** Someone else typing in a conversation (ephemeral: never stored or replayed). */
+export interface TypingFrame {
+  workspace_id: string;
+  conversation_id: string;
+  user_id: string | null;
+  actor?: { type: string; id: string | null };
+  state: "start" | "stop";
+}
+
 /**
  * `online`: subscribed and caught up. `connecting`: the first attempt. `reconnecting`: the
  * connection dropped and the next attempt is scheduled. `unauthorized`: the sign-in has ended.
@@ -88,6 +97,7 @@ export class RealtimeClient {
   private readonly seen = new Map<string, Set<string>>();
   private subscribeCounter = 0;
   private readonly listeners = new Set<(state: ConnectionState) => void>();
+  private readonly typingListeners = new Set<(frame: TypingFrame) => void>();
 
   constructor(private readonly options: RealtimeOptions) {}
 
@@ -140,6 +150,18 @@ export class RealtimeClient {
     }
     if (lastSeq !== undefined) top = Math.max(top, lastSeq);
     this.seqs.set(conversationId, top);
+  }
+
+  /** Typing frames from others; the chat pane listens while it is open. */
+  onTyping(listener: (frame: TypingFrame) => void): () => void {
+    this.typingListeners.add(listener);
+    return () => this.typingListeners.delete(listener);
+  }
+
+  /** Tells the conversation's other watchers this member is typing (or stopped); false if offline. */
+  sendTyping(conversationId: string, state: "start" | "stop" = "start"): boolean {
+    if (this.state !== "online") return false; // the gateway refuses typing before the subscription
+    return this.send({ type: "typing", workspace_id: this.options.workspaceId, conversation_id: conversationId, state });
   }
 
   /** Sends a frame now if connected; returns whether it went. */
@@ -203,6 +225,12 @@ export class RealtimeClient {
         return;
       case "event":
         this.receiveEvent(frame);
+        return;
+      case "typing":
+        if (frame.workspace_id === this.options.workspaceId) {
+          const typing = { ...frame, state: frame.state === "stop" ? "stop" : "start" } as unknown as TypingFrame;
+          this.typingListeners.forEach((listener) => listener(typing));
+        }
         return;
       case "resync_required":
         this.position = Number(frame.position);

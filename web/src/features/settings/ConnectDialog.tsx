@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Descriptions, Form, Input, Modal, Radio, Space, Typography } from "antd";
+import { Alert, Badge, Button, Collapse, Descriptions, Form, Input, Modal, Radio, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 
@@ -86,6 +86,22 @@ export function ConnectDialog({ workspaceId, kind, onClose }: { workspaceId: str
           <Input autoFocus placeholder={t(`connect.namePlaceholder.${kind}`)} maxLength={200} />
         </Form.Item>
         {kind === "telegram" ? <TelegramFields /> : <WhatsAppFields />}
+        <Collapse
+          ghost
+          size="small"
+          items={[
+            {
+              key: "advanced",
+              label: t("connect.advanced"),
+              forceRender: true,
+              children: (
+                <Form.Item name="api_base_url" label={t("connect.apiBaseUrl")} extra={t(`connect.apiBaseUrlHelp.${kind}`)}>
+                  <Input inputMode="url" placeholder={kind === "telegram" ? "https://api.telegram.org" : "https://graph.facebook.com/v23.0"} />
+                </Form.Item>
+              ),
+            },
+          ]}
+        />
       </Form>
     </Modal>
   );

@@ -1,13 +1,21 @@
+import i18n from "i18next";
 import { ApiOutlined, KeyOutlined, MessageOutlined, TeamOutlined, UserOutlined } from "@ant-design/icons";
 import { Grid, Menu } from "antd";
 import { useTranslation } from "react-i18next";
 import { Navigate, Route, Routes, useLocation, useNavigate, useParams } from "react-router";
 
-import { Placeholder } from "../../pages/Placeholder";
+import { ApiKeysPanel } from "./ApiKeysPanel";
+import { CannedResponsesPanel } from "./CannedResponsesPanel";
 import { ChannelsPanel } from "./ChannelsPanel";
 import { MembersPanel } from "./MembersPanel";
+import { ProfilePanel } from "./ProfilePanel";
+import en from "./i18n/en.json";
+import zhCN from "./i18n/zh-CN.json";
 
-// Sections still to come already have their place in the menu and show "coming soon".
+// The texts arrive with this lazily loaded page, so the app's entry need not carry them.
+i18n.addResourceBundle("en", "settings", en, true, true);
+i18n.addResourceBundle("zh-CN", "settings", zhCN, true, true);
+
 const SECTIONS = [
   { key: "channels", icon: <ApiOutlined /> },
   { key: "members", icon: <TeamOutlined /> },
@@ -44,7 +52,10 @@ export default function SettingsPage() {
           <Route index element={<Navigate to="channels" replace />} />
           <Route path="channels" element={<ChannelsPanel workspaceId={workspaceId} />} />
           <Route path="members" element={<MembersPanel workspaceId={workspaceId} />} />
-          <Route path="*" element={<Placeholder />} />
+          <Route path="api-keys" element={<ApiKeysPanel workspaceId={workspaceId} />} />
+          <Route path="canned-responses" element={<CannedResponsesPanel workspaceId={workspaceId} />} />
+          <Route path="profile" element={<ProfilePanel />} />
+          <Route path="*" element={<Navigate to="channels" replace />} />
         </Routes>
       </div>
     </div>

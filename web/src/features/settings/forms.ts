@@ -8,6 +8,7 @@ export interface TelegramValues {
   name: string;
   bot_token: string;
   mode: Schemas["TelegramMode"];
+  api_base_url?: string;
 }
 
 export interface WhatsAppValues {
@@ -17,6 +18,7 @@ export interface WhatsAppValues {
   app_secret: string;
   verify_token: string;
   business_account_id?: string;
+  api_base_url?: string;
 }
 
 /** Field name to the key of its problem (`settings:connect.invalid.*`); empty when the values can be sent. */
@@ -24,6 +26,20 @@ export type FormProblems = Partial<Record<string, "required" | "format" | "tooLo
 
 function text(value: string | undefined): string {
   return (value ?? "").trim();
+}
+
+const HTTP_URL = /^https?:\/\/\S+$/;
+
+/** The optional API server (a self-hosted Telegram Bot API server, a pinned Graph version). */
+function checkApiBase(problems: FormProblems, value: string | undefined): void {
+  const url = text(value);
+  if (url && !HTTP_URL.test(url)) problems.api_base_url = "format";
+}
+
+/** `api_base_url` when one was typed; left out, the provider's public API is used. */
+function apiBase(value: string | undefined): { api_base_url?: string } {
+  const url = text(value);
+  return url ? { api_base_url: url } : {};
 }
 
 function need(problems: FormProblems, field: string, value: string, max = 1000): void {
@@ -37,6 +53,7 @@ export function checkTelegram(values: TelegramValues): FormProblems {
   const token = text(values.bot_token);
   need(problems, "bot_token", token);
   if (token && !TELEGRAM_TOKEN.test(token)) problems.bot_token = "format";
+  checkApiBase(problems, values.api_base_url);
   return problems;
 }
 
@@ -50,11 +67,18 @@ export function checkWhatsApp(values: WhatsAppValues): FormProblems {
     const value = text(values[field]);
     if (value && !NUMERIC_ID.test(value)) problems[field] = "format";
   }
+  checkApiBase(problems, values.api_base_url);
   return problems;
 }
 
 export function telegramBody(values: TelegramValues): Schemas["TelegramChannelCreateIn"] {
-  return { type: "telegram", name: text(values.name), bot_token: text(values.bot_token), mode: values.mode };
+  return {
+    type: "telegram",
+    name: text(values.name),
+    bot_token: text(values.bot_token),
+    mode: values.mode,
+    ...apiBase(values.api_base_url),
+  };
 }
 
 /** Everything trimmed: pasted secrets often carry a stray newline or space. */
@@ -68,5 +92,6 @@ export function whatsappBody(values: WhatsAppValues): Schemas["WhatsAppChannelCr
     app_secret: text(values.app_secret),
     verify_token: text(values.verify_token),
     ...(business ? { business_account_id: business } : {}),
+    ...apiBase(values.api_base_url),
   };
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.scoped import get_in_workspace_txn
+from relaydesk.db.upsert import ignoring_insert
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.audit.actions import record_txn
 from relaydesk.domains.channels.models import Channel
@@ -74,23 +75,120 @@ async def lock_contact_txn(
     return await get_in_workspace_txn(s, Contact, workspace_id, contact_id, "contact", lock=True)
 
 
+async def lock_contacts_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact_ids: Iterable[uuid.UUID]
+) -> list[Contact]:
+    """The workspace's contacts among `contact_ids`, locked in id order (so two writers of
+    overlapping sets cannot deadlock); ids of other workspaces, or of none, are left out."""
+    wanted = set(contact_ids)
+    if not wanted:
+        return []
+    rows = await s.scalars(
+        select(Contact)
+        .where(Contact.workspace_id == workspace_id, Contact.id.in_(wanted))
+        .order_by(Contact.id)
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def do_add_tags_batch_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, wanted: Mapping[uuid.UUID, Iterable[str]]
+) -> set[uuid.UUID]:
+    """Add to each contact the tags it lacks (the caller holds their locks), in two
+    statements whatever the count: one read of the tags they have, one multi-row insert
+    (a row already there is left alone); the ids of the contacts that gained any."""
+    per_contact = {c: list(dict.fromkeys(tags)) for c, tags in wanted.items()}
+    per_contact = {c: tags for c, tags in per_contact.items() if tags}
+    if not per_contact:
+        return set()
+    rows = await s.execute(
+        select(ContactTag.contact_id, ContactTag.tag).where(
+            ContactTag.contact_id.in_(per_contact),
+            ContactTag.tag.in_({t for tags in per_contact.values() for t in tags}),
+        )
+    )
+    have = {(row[0], row[1]) for row in rows}
+    new = [(c, t) for c, tags in per_contact.items() for t in tags if (c, t) not in have]
+    if new:
+        await s.execute(
+            ignoring_insert(s, ContactTag),
+            [{"contact_id": c, "tag": t, "workspace_id": workspace_id} for c, t in new],
+        )
+    return {c for c, _ in new}
+
+
+async def do_add_tags_many_txn(
+    s: AsyncSession, workspace_id: uuid.UUID, contact_ids: Sequence[uuid.UUID], tags: Iterable[str]
+) -> set[uuid.UUID]:
+    """The same tags for every contact (see `do_add_tags_batch_txn`)."""
+    wanted = list(tags)
+    return await do_add_tags_batch_txn(s, workspace_id, dict.fromkeys(contact_ids, wanted))
+
+
 async def do_add_tags_txn(
     s: AsyncSession, workspace_id: uuid.UUID, contact_id: uuid.UUID, tags: Iterable[str]
 ) -> bool:
     """Add the tags the contact lacks (the caller holds its lock); True when any was new."""
-    wanted = list(dict.fromkeys(tags))
-    if not wanted:
-        return False
-    have = set(
-        await s.scalars(
-            select(ContactTag.tag).where(
-                ContactTag.contact_id == contact_id, ContactTag.tag.in_(wanted)
-            )
+    return bool(await do_add_tags_many_txn(s, workspace_id, [contact_id], tags))
+
+
+async def do_remove_tags_batch_txn(
+    s: AsyncSession, unwanted: Mapping[uuid.UUID, Iterable[str]]
+) -> set[uuid.UUID]:
+    """Remove the tags from each contact (the caller holds their locks), one statement per
+    distinct set of tags; the ids of the contacts that had any. Removing a tag a contact
+    lacks changes nothing."""
+    by_tags: dict[tuple[str, ...], list[uuid.UUID]] = {}
+    for contact_id, tags in unwanted.items():
+        wanted = tuple(sorted(set(tags)))
+        if wanted:
+            by_tags.setdefault(wanted, []).append(contact_id)
+    changed: set[uuid.UUID] = set()
+    for wanted, contact_ids in by_tags.items():
+        removed = await s.scalars(
+            delete(ContactTag)
+            .where(ContactTag.contact_id.in_(contact_ids), ContactTag.tag.in_(wanted))
+            .returning(ContactTag.contact_id)
+        )
+        changed.update(removed.all())
+    return changed
+
+
+async def do_remove_tags_many_txn(
+    s: AsyncSession, contact_ids: Sequence[uuid.UUID], tags: Iterable[str]
+) -> set[uuid.UUID]:
+    """The same tags from every contact (see `do_remove_tags_batch_txn`)."""
+    wanted = list(tags)
+    return await do_remove_tags_batch_txn(s, dict.fromkeys(contact_ids, wanted))
+
+
+def emit_updated_txn(
+    s: AsyncSession,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    contacts: Iterable[Contact],
+    changed: set[uuid.UUID],
+) -> None:
+    for contact in contacts:
+        if contact.id in changed:
+            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+
+
+async def do_delete_contacts_txn(
+    s: AsyncSession, actor: Actor, workspace_id: uuid.UUID, contacts: Sequence[Contact]
+) -> None:
+    """Delete the contacts (the caller holds their locks) with their identities, tags,
+    consents, notes and conversations (foreign keys cascade)."""
+    if not contacts:
+        return
+    for contact in contacts:
+        emit_txn(s, actor, workspace_id, ContactDeleted(contact_id=contact.id))
+    await s.execute(
+        delete(Contact).where(
+            Contact.workspace_id == workspace_id, Contact.id.in_([c.id for c in contacts])
         )
     )
-    new = [t for t in wanted if t not in have]
-    s.add_all(ContactTag(contact_id=contact_id, tag=t, workspace_id=workspace_id) for t in new)
-    return bool(new)
 
 
 async def create_contact(
@@ -161,7 +259,7 @@ async def update_contact(
 async def delete_contact(
     db: Database, actor: Actor, workspace_id: uuid.UUID, contact_id: uuid.UUID
 ) -> None:
-    """Delete the contact with its identities, tags, consents and conversations."""
+    """Delete the contact with its identities, tags, consents, notes and conversations."""
     async with db.write("delete_contact") as s:
         await require_txn(s, actor, workspace_id, WRITE)
         contact = await lock_contact_txn(s, workspace_id, contact_id)
@@ -174,8 +272,7 @@ async def delete_contact(
             target_id=contact.id,
             data={"name": contact.name, "email": contact.email, "phone": contact.phone},
         )
-        emit_txn(s, actor, workspace_id, ContactDeleted(contact_id=contact.id))
-        await s.execute(delete(Contact).where(Contact.id == contact.id))
+        await do_delete_contacts_txn(s, actor, workspace_id, [contact])
 
 
 async def add_tags(
@@ -184,8 +281,8 @@ async def add_tags(
     async with db.write("add_contact_tags") as s:
         await require_txn(s, actor, workspace_id, WRITE)
         contact = await lock_contact_txn(s, workspace_id, contact_id)
-        if await do_add_tags_txn(s, workspace_id, contact.id, tags):
-            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        changed = await do_add_tags_many_txn(s, workspace_id, [contact.id], tags)
+        emit_updated_txn(s, actor, workspace_id, [contact], changed)
 
 
 async def remove_tag(
@@ -195,13 +292,8 @@ async def remove_tag(
     async with db.write("remove_contact_tag") as s:
         await require_txn(s, actor, workspace_id, WRITE)
         contact = await lock_contact_txn(s, workspace_id, contact_id)
-        removed = await s.scalars(
-            delete(ContactTag)
-            .where(ContactTag.contact_id == contact.id, ContactTag.tag == tag)
-            .returning(ContactTag.tag)
-        )
-        if removed.first() is not None:
-            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        changed = await do_remove_tags_many_txn(s, [contact.id], [tag])
+        emit_updated_txn(s, actor, workspace_id, [contact], changed)
 
 
 async def set_consent(

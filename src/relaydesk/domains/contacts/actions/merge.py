@@ -16,6 +16,7 @@ from relaydesk.domains.contacts.models import (
     Contact,
     ContactConsent,
     ContactIdentity,
+    ContactNote,
     ContactTag,
 )
 from relaydesk.domains.conversations.models import Conversation, Message
@@ -35,8 +36,8 @@ async def merge_contacts(
     contact_id: uuid.UUID,
     other_contact_id: uuid.UUID,
 ) -> Contact:
-    """Move the other contact's identities, conversations, tags, consents and attributes to
-    `contact_id` (its own values win on conflicts), then delete the other."""
+    """Move the other contact's identities, conversations, notes, tags, consents and
+    attributes to `contact_id` (its own values win on conflicts), then delete the other."""
     if contact_id == other_contact_id:
         raise AppError(ContactError.MERGE_SELF)
     async with db.write("merge_contacts") as s:
@@ -78,6 +79,11 @@ async def merge_contacts(
                 .values(sender_id=str(contact.id))
             )
 
+        await s.execute(
+            update(ContactNote)
+            .where(ContactNote.workspace_id == workspace_id, ContactNote.contact_id == other.id)
+            .values(contact_id=contact.id)
+        )
         other_tags = (
             await s.scalars(select(ContactTag.tag).where(ContactTag.contact_id == other.id))
         ).all()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.actor import Actor
-from relaydesk.domains.conversations.models import Conversation, ConversationLabel
+from relaydesk.domains.conversations.models import Conversation
+from relaydesk.domains.conversations.outs import conversation_outs_txn
 from relaydesk.domains.conversations.schemas import ConversationOut
 from relaydesk.domains.workspaces.access import require_txn
 from relaydesk.domains.workspaces.roles import Permission
@@ -20,26 +20,6 @@ from relaydesk.events.schemas import ConversationUpdated
 PREVIEW_LENGTH = 200
 # Set on a write session that queued an outbound message, so deliverers wake after commit.
 OUTBOUND_QUEUED = "relaydesk_outbound_queued"
-
-
-async def conversation_outs_txn(
-    s: AsyncSession, conversations: Sequence[Conversation]
-) -> list[ConversationOut]:
-    """The conversations as events and answers show them, labels included (one query)."""
-    labels: dict[uuid.UUID, list[str]] = {c.id: [] for c in conversations}
-    rows = await s.execute(
-        select(ConversationLabel.conversation_id, ConversationLabel.label)
-        .where(ConversationLabel.conversation_id.in_(labels))
-        .order_by(ConversationLabel.conversation_id, ConversationLabel.label)
-    )
-    for conversation_id, label in rows:
-        labels[conversation_id].append(label)
-    outs = []
-    for conversation in conversations:
-        out = ConversationOut.model_validate(conversation)
-        out.labels = labels[conversation.id]
-        outs.append(out)
-    return outs
 
 
 async def conversation_out_txn(s: AsyncSession, conversation: Conversation) -> ConversationOut:

@@ -44,6 +44,25 @@ async def _check_assignee_txn(s: AsyncSession, workspace_id: uuid.UUID, user_id:
         raise AppError(ConversationError.UNKNOWN_ASSIGNEE)
 
 
+async def do_assign_txn(
+    s: AsyncSession,
+    conversation: Conversation,
+    user_id: uuid.UUID | None,
+    team_id: uuid.UUID | None = None,
+    *,
+    set_team: bool = False,
+) -> None:
+    """Assign the conversation (the caller holds its lock) to a member of its workspace, or
+    to nobody; with `set_team`, to the team too. The caller emits `conversation.updated`."""
+    if user_id is not None and user_id != conversation.assignee_user_id:
+        await _check_assignee_txn(s, conversation.workspace_id, user_id)
+    conversation.assignee_user_id = user_id
+    if set_team:
+        if team_id is not None and team_id != conversation.team_id:
+            await _check_team_txn(s, conversation.workspace_id, team_id)
+        conversation.team_id = team_id
+
+
 async def _check_team_txn(s: AsyncSession, workspace_id: uuid.UUID, team_id: uuid.UUID) -> None:
     team = await s.scalar(
         select(Team.id).where(Team.workspace_id == workspace_id, Team.id == team_id)
@@ -96,14 +115,16 @@ async def update_conversation(
             conversation.status = status.value
         if body.priority is not None:
             conversation.priority = body.priority.value
-        if "assignee_user_id" in sent:
-            if body.assignee_user_id is not None:
-                await _check_assignee_txn(s, workspace_id, body.assignee_user_id)
-            conversation.assignee_user_id = body.assignee_user_id
-        if "team_id" in sent:
-            if body.team_id is not None:
-                await _check_team_txn(s, workspace_id, body.team_id)
-            conversation.team_id = body.team_id
+        if "assignee_user_id" in sent or "team_id" in sent:
+            await do_assign_txn(
+                s,
+                conversation,
+                body.assignee_user_id
+                if "assignee_user_id" in sent
+                else conversation.assignee_user_id,
+                body.team_id,
+                set_team="team_id" in sent,
+            )
         after = (
             conversation.status,
             conversation.snoozed_until,

@@ -270,3 +270,35 @@ async def attach_downloads(
             message.payload = payload
             changed[message.id] = message
         await _changed_txn(s, actor, conversations, changed)
+
+
+_READABLE = (MessageStatus.sent.value, MessageStatus.delivered.value)
+
+
+async def do_infer_read_txn(s: AsyncSession, actor: Actor, replies: Mapping[uuid.UUID, int]) -> int:
+    """The contact wrote again (message `seq` in conversation id): what we sent before it and
+    they now answer has been read. For channels without read receipts; the conversations are
+    locked by the ingest that stored the replies. Moves `sent` and `delivered` messages to
+    `read` through the one status writer; the number moved."""
+    if not replies:
+        return 0
+    rows = (
+        await s.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id.in_(replies),
+                Message.direction == Direction.outbound.value,
+                Message.status.in_(_READABLE),
+            )
+            .order_by(Message.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    moved = 0
+    for message in sorted(rows, key=lambda m: (m.conversation_id, m.seq)):
+        if message.seq < replies[message.conversation_id] and do_apply_status_txn(
+            s, actor, message, MessageStatus.read
+        ):
+            moved += 1
+    return moved

@@ -34,8 +34,8 @@ from relaydesk.domains.conversations.actions.attachments import (
 )
 from relaydesk.domains.conversations.actions.messages import do_append_messages_txn, payload_of
 from relaydesk.domains.conversations.models import Attachment, Conversation, Message
+from relaydesk.domains.conversations.outs import conversation_outs_txn
 from relaydesk.domains.conversations.schemas import (
-    ConversationOut,
     ConversationStatus,
     Direction,
     InboundIn,
@@ -119,14 +119,8 @@ async def do_open_conversations_txn(
             existing.snoozed_until = None
     if created:
         await s.flush()
-        for conversation in created:
-            # A new conversation has no labels yet: no need to read them.
-            emit_txn(
-                s,
-                actor,
-                workspace_id,
-                ConversationCreated(conversation=ConversationOut.model_validate(conversation)),
-            )
+        for out in await conversation_outs_txn(s, created):
+            emit_txn(s, actor, workspace_id, ConversationCreated(conversation=out))
     return latest
 
 

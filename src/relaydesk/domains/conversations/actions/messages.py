@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -34,6 +34,7 @@ from relaydesk.domains.conversations.actions.common import (
 )
 from relaydesk.domains.conversations.error_codes import MessageError
 from relaydesk.domains.conversations.models import Attachment, Conversation, Message
+from relaydesk.domains.conversations.reply_window import window_open
 from relaydesk.domains.conversations.schemas import (
     MEDIA_TYPES,
     Direction,
@@ -50,8 +51,6 @@ from relaydesk.events.outbox import emit_txn
 from relaydesk.events.schemas import MessageCreated, MessageUpdated
 
 _EDITABLE = frozenset({MessageType.text.value, MessageType.note.value})
-# WhatsApp's customer-service window: free-form replies only this long after the contact wrote.
-WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 async def do_append_messages_txn(
@@ -141,6 +140,10 @@ async def send_message(
         conversation = await check_writable_conversation_txn(
             s, actor, workspace_id, conversation_id
         )
+        if body.id is not None:
+            sent = await _sent_before_txn(s, actor, conversation, body.id)
+            if sent is not None:
+                return sent
         channel = await s.get_one(Channel, conversation.channel_id)
         if channel.type in PROVIDER_TYPES and len(body.attachment_ids) > 1:
             # A provider message carries one file, and a message row keeps one provider id
@@ -151,23 +154,64 @@ async def send_message(
             await check_reply_target_txn(s, conversation, body.reply_to_message_id)
         if conversation.first_response_at is None and actor.user_id is not None:
             conversation.first_response_at = now
-        if channel.type == WhatsAppAdapter.channel_type:
-            await check_whatsapp_send_txn(s, channel, conversation, body, now)
-        message = _from_member(
-            actor,
-            conversation,
-            Direction.outbound,
-            body.type,
-            body.text,
-            payload_of(body.type, payload_of_attachments(uploads), body.location, body.template),
-            status=MessageStatus.queued,
+        return await do_send_txn(
+            s, actor, conversation, body, now, channel=channel, uploads=uploads
         )
-        message.reply_to_message_id = body.reply_to_message_id
-        await do_append_messages_txn(s, actor, [(conversation, message)], now)
-        do_bind_attachments_txn(uploads, message.id)  # after the message row exists
-        if delivers(channel):
-            do_enqueue_txn(s, message)
-        return message
+
+
+async def do_send_txn(
+    s: AsyncSession,
+    actor: Actor,
+    conversation: Conversation,
+    body: MessageSendIn,
+    now: datetime,
+    *,
+    channel: Channel | None = None,
+    uploads: Sequence[Attachment] = (),
+) -> Message:
+    """Store an outbound message as `queued` and queue it for its channel, in the caller's
+    transaction: the one way every sender (members, API keys, workflow runs) sends.
+
+    The caller holds the conversation's lock and has checked the sender may write to it;
+    here the channel's rules apply (WhatsApp's 24-hour window and templates), the message
+    takes the next seq, `message.created` is emitted and the outbound queue row written.
+    A sender without a user (an API key, a workflow run) is stored as a bot.
+    """
+    if channel is None:
+        channel = await s.get_one(Channel, conversation.channel_id)
+    if channel.type == WhatsAppAdapter.channel_type:
+        await check_whatsapp_send_txn(s, channel, conversation, body, now)
+    message = _from_member(
+        actor,
+        conversation,
+        Direction.outbound,
+        body.type,
+        body.text,
+        payload_of(body.type, payload_of_attachments(uploads), body.location, body.template),
+        status=MessageStatus.queued,
+    )
+    message.reply_to_message_id = body.reply_to_message_id
+    if body.id is not None:
+        message.id = body.id
+    await do_append_messages_txn(s, actor, [(conversation, message)], now)
+    do_bind_attachments_txn(uploads, message.id)  # after the message row exists
+    if delivers(channel):
+        do_enqueue_txn(s, message)
+    return message
+
+
+async def _sent_before_txn(
+    s: AsyncSession, actor: Actor, conversation: Conversation, message_id: uuid.UUID
+) -> Message | None:
+    """The message a retry with the same client-chosen id refers to; any other use of an
+    existing id (another conversation, sender or workspace) is refused without saying more."""
+    existing = await s.get(Message, message_id)
+    if existing is None:
+        return None
+    same_sender = existing.sender_id == (str(actor.id) if actor.id else None)
+    if existing.conversation_id != conversation.id or not same_sender:
+        raise AppError(MessageError.ID_TAKEN)
+    return existing
 
 
 async def check_reply_target_txn(
@@ -197,8 +241,7 @@ async def check_whatsapp_send_txn(
     """Free-form messages only inside the 24-hour customer-service window; a template's
     parameters must fit the template stored for the channel."""
     if body.template is None:
-        opened = conversation.last_inbound_at
-        if opened is None or now - opened >= WHATSAPP_WINDOW:
+        if not window_open(conversation.last_inbound_at, now):
             raise AppError(MessageError.WINDOW_CLOSED)
         return
     template = body.template

@@ -1,0 +1,534 @@
+"""Claiming due runs and advancing them.
+
+`claim` takes up to a batch of due runs in one transaction: pending or waiting runs whose
+`wake_at` has come, and running runs whose lease ran out (their process died). A contact's
+run is not taken while another of its runs is running, and a batch takes at most one run
+per contact, so a contact's runs take turns. A workflow over its `rate_limit_per_minute`
+has its runs put back by a few seconds (they wait their turn; none is dropped).
+
+`advance` executes the claimed runs in one write transaction. It first tries the batch
+without savepoints, its step rows inserted together at the end (most batches have no failing
+node, and a savepoint per node costs more than the node); on SQLite its tag nodes' changes
+are written together too (see `BatchData.stage_tags`). When a node raises, that attempt
+is rolled back whole and the batch is executed again with each node in a savepoint with its
+step row: a node that raises rolls back alone (its events too) and is retried after its
+backoff, then leaves by its `failure` edge or fails the run. Either way a step row commits
+with its node's side effects, and `UNIQUE(run_id, node_id)` refuses a second one.
+
+An external node (`http_request`) is prepared in that transaction and its run stops there,
+still claimed and positioned at the node; after the commit the calls are made with no
+transaction open (a slow service holds no writer), then a new transaction records each
+step with its result and goes on with the run. A crash between a call and its record makes
+the call again on recovery (at least once, with the same idempotency key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from relaydesk.db import Database
+from relaydesk.db.base import utcnow
+from relaydesk.domains.automation.engine.context import BatchData, NodeContext
+from relaydesk.domains.automation.engine.registry import (
+    DEFAULT_ATTEMPTS,
+    NODE_HANDLERS,
+    ExternalCall,
+    StepResult,
+)
+from relaydesk.domains.automation.engine.waiting import WAITING_TRIGGERS
+from relaydesk.domains.automation.engine.waiting import guard_txn as waiting_guard_txn
+from relaydesk.domains.automation.error_codes import RETRIES_EXHAUSTED, AutomationError
+from relaydesk.domains.automation.graph import TRIGGER_ID, parse_node_params, successor
+from relaydesk.domains.automation.models import WorkflowRun, WorkflowStep, WorkflowVersion
+from relaydesk.errors import AppError
+from relaydesk.events import outbox
+from relaydesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_RATE_PUSHBACK = timedelta(seconds=5)
+_MAX_NODES_PER_RUN = 1000  # acyclic graphs end sooner; a guard against a bad version
+# Events a transaction will write at commit; a node's share is dropped when it fails.
+_OUTBOX_PENDING = outbox._PENDING
+# `current_node` of a run that waits with nothing after the wait: it completes on waking.
+_END = ""
+# Errors that another attempt would meet again: the node fails at once.
+_NOT_RETRIED = frozenset({AutomationError.HTTP_ADDRESS_REFUSED.code})
+# Added to the lease of a run whose external call is under way (calls time out sooner).
+_CALL_SECONDS = 60
+
+
+@dataclass
+class _Call:
+    """An external node's call, made after its run's transaction committed."""
+
+    run_id: uuid.UUID
+    node_id: str
+    input: dict[str, Any]
+    started: datetime
+    perform: ExternalCall
+
+
+@dataclass
+class _Outcome:
+    call: _Call
+    result: StepResult | None
+    error: Exception | None
+
+
+class Graphs:
+    """Published versions are immutable: their graphs are kept, parsed, by version id."""
+
+    def __init__(self, size: int = 2000) -> None:
+        self._size = size
+        self._graphs: OrderedDict[uuid.UUID, dict[str, Any]] = OrderedDict()
+
+    async def get_many(
+        self, s: AsyncSession, version_ids: set[uuid.UUID]
+    ) -> dict[uuid.UUID, dict[str, Any]]:
+        missing = version_ids - set(self._graphs)
+        if missing:
+            rows = await s.execute(
+                select(WorkflowVersion.id, WorkflowVersion.graph).where(
+                    WorkflowVersion.id.in_(missing)
+                )
+            )
+            for version_id, graph in rows:
+                graph["_nodes"] = {n["id"]: n for n in graph.get("nodes", [])}
+                self._graphs[version_id] = graph
+            while len(self._graphs) > self._size:
+                self._graphs.popitem(last=False)
+        return {v: self._graphs[v] for v in version_ids if v in self._graphs}
+
+
+async def release_claims(db: Database, prefix: str) -> None:
+    """At start-up: the runs an earlier life of this executor held are due again."""
+    async with db.write("automation_release_claims") as s:
+        await s.execute(
+            update(WorkflowRun)
+            .where(WorkflowRun.state == "running", WorkflowRun.claimed_by.like(f"{prefix}:%"))
+            .values(state="pending", claimed_by=None, lease_until=None)
+        )
+
+
+async def claim(
+    db: Database, graphs: Graphs, claim_id: str, *, batch_size: int, lease_seconds: float
+) -> list[uuid.UUID]:
+    now = utcnow()
+    other = aliased(WorkflowRun)
+    busy_contact = (
+        select(other.id)
+        .where(
+            other.contact_id == WorkflowRun.contact_id,
+            other.state == "running",
+            other.id != WorkflowRun.id,
+            or_(other.lease_until.is_(None), other.lease_until >= now),
+        )
+        .exists()
+    )
+    due = or_(
+        and_(WorkflowRun.state.in_(("pending", "waiting")), WorkflowRun.wake_at <= now),
+        and_(WorkflowRun.state == "running", WorkflowRun.lease_until < now),
+    )
+    stmt = (
+        select(
+            WorkflowRun.id, WorkflowRun.contact_id, WorkflowRun.workflow_id, WorkflowRun.version_id
+        )
+        .where(due, ~busy_contact)
+        .order_by(WorkflowRun.wake_at, WorkflowRun.id)
+        .limit(batch_size * 2)
+    )
+    async with db.write("automation_claim") as s:
+        if not db.is_sqlite:
+            stmt = stmt.with_for_update(skip_locked=True, of=WorkflowRun)
+        rows = (await s.execute(stmt)).all()
+        if not rows:
+            return []
+        taken: list[uuid.UUID] = []
+        contacts: set[uuid.UUID] = set()
+        per_workflow: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for run_id, contact_id, workflow_id, _version_id in rows:
+            if contact_id is not None:
+                if contact_id in contacts:
+                    continue
+                contacts.add(contact_id)
+            per_workflow.setdefault(workflow_id, []).append(run_id)
+            taken.append(run_id)
+            if len(taken) >= batch_size:
+                break
+        graphs_by_version = await graphs.get_many(s, {r[3] for r in rows})
+        limits = {
+            r[2]: (graphs_by_version.get(r[3]) or {})
+            .get("settings", {})
+            .get("rate_limit_per_minute")
+            for r in rows
+        }
+        deferred = await _over_limit_txn(s, per_workflow, limits, now)
+        if deferred:
+            await s.execute(
+                update(WorkflowRun)
+                .where(WorkflowRun.id.in_(deferred))
+                .values(state="pending", wake_at=now + _RATE_PUSHBACK)
+            )
+            taken = [t for t in taken if t not in deferred]
+        if taken:
+            await s.execute(
+                update(WorkflowRun)
+                .where(WorkflowRun.id.in_(taken))
+                .values(
+                    state="running",
+                    claimed_by=claim_id,
+                    lease_until=now + timedelta(seconds=lease_seconds),
+                    started_at=func.coalesce(WorkflowRun.started_at, now),
+                )
+            )
+    return taken
+
+
+async def _over_limit_txn(
+    s: AsyncSession,
+    per_workflow: dict[uuid.UUID, list[uuid.UUID]],
+    limits: dict[uuid.UUID, int | None],
+    now: datetime,
+) -> set[uuid.UUID]:
+    deferred: set[uuid.UUID] = set()
+    for workflow_id, run_ids in per_workflow.items():
+        limit = limits.get(workflow_id)
+        if not limit:
+            continue
+        started = int(
+            await s.scalar(
+                select(func.count())
+                .select_from(WorkflowRun)
+                .where(
+                    WorkflowRun.workflow_id == workflow_id,
+                    WorkflowRun.started_at > now - timedelta(minutes=1),
+                    WorkflowRun.id.not_in(run_ids),
+                )
+            )
+            or 0
+        )
+        room = max(0, limit - started)
+        deferred.update(run_ids[room:])
+    return deferred
+
+
+class _NodeRaisedError(Exception):
+    """A node raised in the attempt without savepoints: the batch is executed again."""
+
+
+async def advance(
+    db: Database, graphs: Graphs, settings: Settings, claim_id: str, run_ids: list[uuid.UUID]
+) -> int:
+    """Execute the claimed runs; returns how many steps were written."""
+    steps = 0
+    outcomes: dict[uuid.UUID, _Outcome] = {}
+    while run_ids:
+        calls: list[_Call] = []
+        try:
+            steps += await _advance_batch(
+                db, graphs, settings, claim_id, run_ids, outcomes, calls, careful=False
+            )
+        except _NodeRaisedError:
+            calls.clear()
+            steps += await _advance_batch(
+                db, graphs, settings, claim_id, run_ids, outcomes, calls, careful=True
+            )
+        # No transaction is open here: the calls the batch stopped at, together.
+        done = await asyncio.gather(*(_perform(call) for call in calls))
+        outcomes = {outcome.call.run_id: outcome for outcome in done}
+        run_ids = list(outcomes)
+    return steps
+
+
+async def _perform(call: _Call) -> _Outcome:
+    try:
+        return _Outcome(call, await call.perform(), None)
+    except Exception as exc:
+        return _Outcome(call, None, exc)
+
+
+async def _advance_batch(
+    db: Database,
+    graphs: Graphs,
+    settings: Settings,
+    claim_id: str,
+    run_ids: list[uuid.UUID],
+    outcomes: dict[uuid.UUID, _Outcome],
+    calls: list[_Call],
+    *,
+    careful: bool,
+) -> int:
+    steps = 0
+    rows: list[dict[str, Any]] | None = None if careful else []
+    async with db.write("automation_advance") as s:
+        runs = list(
+            await s.scalars(
+                select(WorkflowRun)
+                .where(WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id)
+                .order_by(WorkflowRun.wake_at, WorkflowRun.id)
+            )
+        )
+        if not runs:
+            return 0
+        data = BatchData(s)
+        data.staging = not careful
+        await data.load(runs)
+        by_version = await graphs.get_many(s, {r.version_id for r in runs})
+        now = utcnow()
+        for run in runs:
+            graph = by_version.get(run.version_id)
+            if graph is None:
+                _finish(run, "failed", now, reason="automation.version_missing")
+                continue
+            steps += await _advance_run(
+                s, run, graph, settings, data, now, rows, outcomes.get(run.id), calls
+            )
+        try:
+            await data.write_tags()
+        except Exception as exc:
+            # Executed again node by node, each tag node writing its own.
+            raise _NodeRaisedError from exc
+        if rows:
+            await s.execute(insert(WorkflowStep), rows)
+    return steps
+
+
+def _finish(
+    run: WorkflowRun, state: str, now: datetime, reason: str | None = None, error: str | None = None
+) -> None:
+    run.state = state
+    run.reason = reason
+    run.error = error
+    run.finished_at = now
+    run.wake_at = None
+    run.claimed_by = None
+    run.lease_until = None
+
+
+async def _advance_run(
+    s: AsyncSession,
+    run: WorkflowRun,
+    graph: dict[str, Any],
+    settings: Settings,
+    data: BatchData,
+    now: datetime,
+    rows: list[dict[str, Any]] | None,
+    outcome: _Outcome | None,
+    calls: list[_Call],
+) -> int:
+    """`rows`: where step rows go, to be inserted at the end of the batch (no savepoints; a
+    node that raises raises `_NodeRaisedError`); None: each node in a savepoint with its
+    step row. `outcome`: the result of the external call the run stopped at; `calls`: where
+    the run's next external call goes."""
+    if run.current_node is None and run.trigger_type in WAITING_TRIGGERS:
+        # A waiting trigger fires only if nobody replied meanwhile (checked in the database).
+        why = await waiting_guard_txn(s, run)
+        if why is not None:
+            _finish(run, "skipped", now, reason=why)
+            return 0
+    nodes: dict[str, dict[str, Any]] = graph["_nodes"]
+    node_id = successor(graph, TRIGGER_ID) if run.current_node is None else run.current_node or None
+    written = 0
+    for _ in range(_MAX_NODES_PER_RUN):
+        if node_id is None:
+            _finish(run, "completed", now)
+            return written
+        node = nodes.get(node_id)
+        if node is None:
+            _finish(run, "failed", now, reason="automation.unknown_node", error=node_id)
+            return written
+        handler = NODE_HANDLERS.get(node["type"])
+        retry = node.get("retry") or {}
+        max_attempts = int(retry.get("max_attempts") or DEFAULT_ATTEMPTS.get(node["type"], 1))
+        ctx = NodeContext(s, run, node_id, node["type"], now, settings, data)
+        started = utcnow()
+        failure: Exception | None = None
+        if outcome is not None and outcome.call.node_id == node_id:
+            # The call was made after the last transaction: record it, then go on.
+            ctx.record_input(**outcome.call.input)
+            started = outcome.call.started
+            if outcome.error is not None:
+                failure = outcome.error
+            else:
+                assert outcome.result is not None
+                result = outcome.result
+                _save_vars(run, result.save)
+                attempt = run.attempts + 1
+                if rows is not None:
+                    rows.append(
+                        _step_row(run, node, result.status, ctx.input, result, started, attempt)
+                    )
+                else:
+                    s.add(_step(run, node, result.status, ctx.input, result, started, attempt))
+        else:
+            pending_events = len(s.info.get(_OUTBOX_PENDING, []))
+            try:
+                if handler is None:
+                    raise ValueError(f"node type {node['type']!r} is not available")
+                if rows is not None:
+                    params = _params(graph, node)
+                    result = await handler(ctx, params)
+                    if result.call is None:
+                        _save_vars(run, result.save)
+                        rows.append(
+                            _step_row(
+                                run,
+                                node,
+                                result.status,
+                                ctx.input,
+                                result,
+                                started,
+                                run.attempts + 1,
+                            )
+                        )
+                else:
+                    async with s.begin_nested():
+                        params = _params(graph, node)
+                        result = await handler(ctx, params)
+                        if result.call is None:
+                            _save_vars(run, result.save)
+                            s.add(
+                                _step(
+                                    run,
+                                    node,
+                                    result.status,
+                                    ctx.input,
+                                    result,
+                                    started,
+                                    run.attempts + 1,
+                                )
+                            )
+                            await s.flush()
+            except Exception as exc:
+                if rows is not None:
+                    raise _NodeRaisedError from exc
+                # The savepoint took back the node's rows; its events must go too, and what it
+                # changed in memory is read again.
+                del s.info.setdefault(_OUTBOX_PENDING, [])[pending_events:]
+                for obj in (run, ctx.contact, ctx.conversation):
+                    if obj is not None:
+                        await s.refresh(obj)
+                failure = exc
+        outcome = None
+        if failure is not None:
+            error = (
+                failure.detail
+                if isinstance(failure, AppError)
+                else str(failure) or type(failure).__name__
+            )
+            reason = (
+                failure.code.code if isinstance(failure, AppError) else "automation.step_failed"
+            )
+            run.attempts += 1
+            if run.attempts < max_attempts and reason not in _NOT_RETRIED:
+                backoff = int(retry.get("backoff_seconds") or 0) * 2 ** (run.attempts - 1)
+                run.state = "pending"
+                run.current_node = node_id
+                run.wake_at = now + timedelta(seconds=backoff)
+                run.claimed_by = None
+                run.lease_until = None
+                run.error = error
+                return written
+            failed = StepResult(status="failed", output={"reason": reason})
+            s.add(_step(run, node, "failed", ctx.input, failed, started, run.attempts, error))
+            written += 1
+            run.attempts = 0
+            next_id = successor(graph, node_id, "failure")
+            if next_id is None:
+                _finish(run, "failed", now, reason=reason or RETRIES_EXHAUSTED, error=error)
+                return written
+            node_id = next_id
+            continue
+        if result.call is not None:
+            # Stop here, still claimed: the call is made once this transaction has committed.
+            run.current_node = node_id
+            run.lease_until = utcnow() + timedelta(
+                seconds=settings.automation_lease_seconds + _CALL_SECONDS
+            )
+            calls.append(_Call(run.id, node_id, dict(ctx.input), started, result.call))
+            return written
+        written += 1
+        run.attempts = 0
+        run.error = None
+        if result.stop is not None:
+            _finish(run, "stopped", now, reason=result.stop)
+            return written
+        next_id = successor(graph, node_id, result.handle)
+        if result.wait_until is not None:
+            run.state = "waiting"
+            run.current_node = _END if next_id is None else next_id
+            run.wake_at = result.wait_until
+            run.claimed_by = None
+            run.lease_until = None
+            return written
+        node_id = next_id
+    _finish(run, "failed", now, reason="automation.too_many_steps")
+    return written
+
+
+def _params(graph: dict[str, Any], node: dict[str, Any]) -> Any:
+    """A node's parsed params, kept with its published (immutable) graph."""
+    parsed: dict[str, Any] = graph.setdefault("_params", {})
+    if node["id"] not in parsed:
+        parsed[node["id"]] = parse_node_params(node["type"], node.get("params", {}))
+    return parsed[node["id"]]
+
+
+def _save_vars(run: WorkflowRun, saved: dict[str, Any]) -> None:
+    if saved:
+        context = dict(run.context or {})
+        # A new dict: the JSON column only notices assignment, not mutation.
+        context["vars"] = {**context.get("vars", {}), **saved}
+        run.context = context
+
+
+def _step(
+    run: WorkflowRun,
+    node: dict[str, Any],
+    status: str,
+    input_: dict[str, Any],
+    result: StepResult,
+    started: datetime,
+    attempts: int,
+    error: str | None = None,
+) -> WorkflowStep:
+    return WorkflowStep(**_step_row(run, node, status, input_, result, started, attempts, error))
+
+
+def _step_row(
+    run: WorkflowRun,
+    node: dict[str, Any],
+    status: str,
+    input_: dict[str, Any],
+    result: StepResult,
+    started: datetime,
+    attempts: int,
+    error: str | None = None,
+) -> dict[str, Any]:
+    output = dict(result.output)
+    if result.reason:
+        output["reason"] = result.reason
+    return {
+        "run_id": run.id,
+        "workspace_id": run.workspace_id,
+        "node_id": node["id"],
+        "node_type": node["type"],
+        "status": status,
+        "input": input_ or dict(node.get("params", {})),
+        "output": output,
+        "error": error,
+        "attempts": attempts,
+        "started_at": started,
+        "finished_at": utcnow(),
+    }

@@ -1,0 +1,80 @@
+"""The outbox read as a durable log by a named cursor (`automation_cursor`): the trigger
+consumer and the waiting-trigger timers each keep one. A reader takes the next range of
+positions and moves its cursor in the same transaction as what it does with them, so a crash
+neither skips nor repeats an event; one reader per cursor at a time (an advisory lock on
+PostgreSQL, SQLite's single writer)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from relaydesk.db import Database
+from relaydesk.db.base import utcnow
+from relaydesk.db.upsert import insert_ignore
+from relaydesk.domains.automation.models import AutomationCursor
+from relaydesk.events.models import OutboxEvent
+from relaydesk.events.published import PublishedEvent
+
+
+async def init_cursor(db: Database, name: str) -> None:
+    """A new cursor starts at the outbox's end: history starts nothing."""
+    async with db.write(f"automation_init_cursor_{name}") as s:
+        last = await s.scalar(select(func.max(OutboxEvent.position)))
+        await insert_ignore(
+            s, AutomationCursor, name=name, position=int(last or 0), updated_at=utcnow()
+        )
+
+
+@dataclass
+class Batch:
+    """The events after a cursor (of the wanted types) in an open write transaction."""
+
+    s: AsyncSession
+    read: int  # positions passed over, of any type
+    events: list[PublishedEvent] = field(default_factory=list)
+
+
+@asynccontextmanager
+async def next_batch(
+    db: Database,
+    name: str,
+    advisory_key: int,
+    batch_size: int,
+    types: Collection[str],
+) -> AsyncIterator[Batch]:
+    """Up to `batch_size` positions after cursor `name`; the cursor moves past them when the
+    block ends without an error, in the block's transaction."""
+    async with db.write(f"automation_read_{name}") as s:
+        if not db.is_sqlite:
+            await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key})
+        cursor = int(
+            await s.scalar(select(AutomationCursor.position).where(AutomationCursor.name == name))
+            or 0
+        )
+        last = int(await s.scalar(select(func.max(OutboxEvent.position))) or 0)
+        upto = min(last, cursor + batch_size)
+        if upto <= cursor:
+            yield Batch(s, 0)
+            return
+        rows = (
+            await s.execute(
+                select(OutboxEvent.position, *PublishedEvent.COLUMNS)
+                .where(
+                    OutboxEvent.position > cursor,
+                    OutboxEvent.position <= upto,
+                    OutboxEvent.type.in_(types),
+                )
+                .order_by(OutboxEvent.position)
+            )
+        ).all()
+        yield Batch(s, upto - cursor, [PublishedEvent(*row) for row in rows])
+        await s.execute(
+            update(AutomationCursor)
+            .where(AutomationCursor.name == name)
+            .values(position=upto, updated_at=utcnow())
+        )

@@ -1,0 +1,1 @@
+"""Canned responses: a workspace's saved replies, inserted by shortcut."""
