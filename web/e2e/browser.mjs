@@ -53,6 +53,8 @@ export async function openPage(browser, wait) {
     viewport: { width: 1280, height: 800 },
     locale: "en-US",
     colorScheme: "light",
+    // The app turns animations off then: a click never lands on a menu still sliding in.
+    reducedMotion: "reduce",
     timezoneId: "UTC",
   });
   const page = await context.newPage();

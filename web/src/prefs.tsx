@@ -5,6 +5,7 @@ import { createContext, useContext, useMemo, useState, type ReactNode } from "re
 import { useTranslation } from "react-i18next";
 
 import { rememberLanguage, type Language } from "./i18n";
+import { useMedia } from "./useMedia";
 
 const DARK_KEY = "relaydesk.dark";
 
@@ -34,6 +35,8 @@ export function PrefsProvider({ children }: { children: ReactNode }) {
   const { i18n } = useTranslation();
   const [dark, setDarkState] = useState(initialDark);
   const language = (i18n.resolvedLanguage ?? "en") as Language;
+  // The system's "reduce motion" setting turns Ant Design's animations off.
+  const reducedMotion = useMedia("(prefers-reduced-motion: reduce)");
 
   const prefs = useMemo<Prefs>(
     () => ({
@@ -56,7 +59,10 @@ export function PrefsProvider({ children }: { children: ReactNode }) {
     <PrefsContext.Provider value={prefs}>
       <ConfigProvider
         locale={language === "zh-CN" ? zhCN : enUS}
-        theme={{ algorithm: dark ? theme.darkAlgorithm : theme.defaultAlgorithm }}
+        theme={{
+          algorithm: dark ? theme.darkAlgorithm : theme.defaultAlgorithm,
+          token: { motion: !reducedMotion },
+        }}
       >
         <AntApp>{children}</AntApp>
       </ConfigProvider>

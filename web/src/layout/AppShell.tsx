@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { Navigate, Outlet, useLocation, useNavigate, useParams } from "react-router";
 
 import { errorText } from "../errors";
+import { useMedia } from "../useMedia";
 import { rememberWorkspace, useLogout, useMe } from "../session";
 import { HeaderControls } from "./HeaderControls";
 
@@ -17,16 +18,7 @@ const SECTIONS = [
 
 /** Whether the viewport is phone-sized: the navigation then hides in a drawer so content gets the width. */
 function usePhone(): boolean {
-  const query = "(max-width: 600px)";
-  const [phone, setPhone] = useState(() => window.matchMedia(query).matches);
-  useEffect(() => {
-    const media = window.matchMedia(query);
-    const changed = () => setPhone(media.matches);
-    changed();
-    media.addEventListener("change", changed);
-    return () => media.removeEventListener("change", changed);
-  }, []);
-  return phone;
+  return useMedia("(max-width: 600px)");
 }
 
 /** Navigation, workspace switcher and header around a workspace's screens (/w/:workspaceId/…). */

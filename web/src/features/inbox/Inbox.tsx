@@ -1,12 +1,13 @@
 import { ArrowLeftOutlined, IdcardOutlined } from "@ant-design/icons";
 import { useQuery } from "@tanstack/react-query";
 import { Alert, App as AntApp, Button, Drawer, Empty, Spin, Tooltip, theme } from "antd";
-import { useCallback, useEffect, useState, type CSSProperties } from "react";
+import { useCallback, useState, type CSSProperties } from "react";
 import { useTranslation } from "react-i18next";
 import { useLocation, useNavigate, useParams } from "react-router";
 
 import { api, unwrap } from "../../api/client";
 import { errorText } from "../../errors";
+import { useMedia } from "../../useMedia";
 import { ChatPane } from "./ChatPane";
 import { ContactPane } from "./ContactPane";
 import { useInboxList } from "./conversationList";
@@ -16,18 +17,6 @@ import { ConversationList } from "./ConversationList";
 import type { ShortcutAction } from "./shortcuts";
 import { useShortcuts } from "./useShortcuts";
 import { RealtimeContext, useRealtimeConnection, type InboxRealtime } from "./useRealtime";
-
-function useMedia(query: string): boolean {
-  const [matches, setMatches] = useState(() => window.matchMedia(query).matches);
-  useEffect(() => {
-    const media = window.matchMedia(query);
-    const changed = () => setMatches(media.matches);
-    changed();
-    media.addEventListener("change", changed);
-    return () => media.removeEventListener("change", changed);
-  }, [query]);
-  return matches;
-}
 
 /**
  * Conversations, the open one's chat and its contact, live. Below 900 px the contact opens in a
