@@ -60,8 +60,8 @@ class WorkflowRun(TenantMixin, Base):
 
     __tablename__ = "workflow_runs"
     __table_args__ = (
-        # The claim query: due runs by state and time.
-        Index("ix_workflow_runs_state_wake", "state", "wake_at"),
+        # The claim query: due runs of a state in order, read from the index.
+        Index("ix_workflow_runs_state_wake", "state", "wake_at", "id"),
         Index("ix_workflow_runs_workflow_created", "workflow_id", "created_at", "id"),
         Index("ix_workflow_runs_contact_state", "contact_id", "state"),
         Index("ix_workflow_runs_created", "created_at"),

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Row, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -121,10 +121,15 @@ async def release_claims(db: Database, prefix: str) -> None:
         )
 
 
-async def claim(
-    db: Database, graphs: Graphs, claim_id: str, *, batch_size: int, lease_seconds: float
-) -> list[uuid.UUID]:
-    now = utcnow()
+_Due = Select[uuid.UUID, uuid.UUID | None, uuid.UUID, uuid.UUID, datetime | None]
+
+
+def _due_stmt(state: str, *, lock: bool) -> _Due:
+    """Due runs of one state, oldest first, skipping contacts with a run under way. One
+    state per query so that the index (state, wake_at, id) yields them in order and the
+    scan stops at `limit` (thousands of timers due at once share one `wake_at`). Built
+    once: `now` and `limit` are bound per execution."""
+    now: BindParameter[datetime] = bindparam("now")
     other = aliased(WorkflowRun)
     busy_contact = (
         select(other.id)
@@ -136,51 +141,78 @@ async def claim(
         )
         .exists()
     )
-    due = or_(
-        and_(WorkflowRun.state.in_(("pending", "waiting")), WorkflowRun.wake_at <= now),
-        and_(WorkflowRun.state == "running", WorkflowRun.lease_until < now),
-    )
+    # A running run is due again when its lease ran out (its process died).
+    due = WorkflowRun.lease_until < now if state == "running" else WorkflowRun.wake_at <= now
     stmt = (
         select(
-            WorkflowRun.id, WorkflowRun.contact_id, WorkflowRun.workflow_id, WorkflowRun.version_id
+            WorkflowRun.id,
+            WorkflowRun.contact_id,
+            WorkflowRun.workflow_id,
+            WorkflowRun.version_id,
+            WorkflowRun.wake_at,
         )
-        .where(due, ~busy_contact)
+        .where(WorkflowRun.state == state, due, ~busy_contact)
         .order_by(WorkflowRun.wake_at, WorkflowRun.id)
-        .limit(batch_size * 2)
+        .limit(bindparam("limit"))
     )
+    return stmt.with_for_update(skip_locked=True, of=WorkflowRun) if lock else stmt
+
+
+_DUE_STATES = ("pending", "waiting", "running")
+_DUE = {lock: [_due_stmt(state, lock=lock) for state in _DUE_STATES] for lock in (False, True)}
+
+
+async def claim_txn(
+    s: AsyncSession, graphs: Graphs, now: datetime, batch_size: int
+) -> list[uuid.UUID]:
+    """Up to `batch_size` due runs, at most one per contact, none of a contact with a run
+    under way; runs of a workflow over its `rate_limit_per_minute` are put back a few
+    seconds instead. On PostgreSQL the runs read are locked until the transaction ends."""
+    window = batch_size * 2
+    params = {"now": now, "limit": window}
+    rows: list[Row[uuid.UUID, uuid.UUID | None, uuid.UUID, uuid.UUID, datetime | None]] = []
+    for stmt in _DUE[s.get_bind().dialect.name != "sqlite"]:
+        rows += (await s.execute(stmt, params)).all()
+    if not rows:
+        return []
+    rows.sort(key=lambda r: (r[4] or now, r[0]))
+    rows = rows[:window]
+    taken: list[uuid.UUID] = []
+    contacts: set[uuid.UUID] = set()
+    per_workflow: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for run_id, contact_id, workflow_id, _version_id, _wake_at in rows:
+        if contact_id is not None:
+            if contact_id in contacts:
+                continue
+            contacts.add(contact_id)
+        per_workflow.setdefault(workflow_id, []).append(run_id)
+        taken.append(run_id)
+        if len(taken) >= batch_size:
+            break
+    graphs_by_version = await graphs.get_many(s, {r[3] for r in rows})
+    limits = {
+        r[2]: (graphs_by_version.get(r[3]) or {}).get("settings", {}).get("rate_limit_per_minute")
+        for r in rows
+    }
+    deferred = await _over_limit_txn(s, per_workflow, limits, now)
+    if deferred:
+        await s.execute(
+            update(WorkflowRun)
+            .where(WorkflowRun.id.in_(deferred))
+            .values(state="pending", wake_at=now + _RATE_PUSHBACK)
+        )
+        taken = [t for t in taken if t not in deferred]
+    return taken
+
+
+async def claim(
+    db: Database, graphs: Graphs, claim_id: str, *, batch_size: int, lease_seconds: float
+) -> list[uuid.UUID]:
+    """Take due runs for this executor until its lease ends (committed: other processes
+    leave them alone while they advance in a later transaction)."""
+    now = utcnow()
     async with db.write("automation_claim") as s:
-        if not db.is_sqlite:
-            stmt = stmt.with_for_update(skip_locked=True, of=WorkflowRun)
-        rows = (await s.execute(stmt)).all()
-        if not rows:
-            return []
-        taken: list[uuid.UUID] = []
-        contacts: set[uuid.UUID] = set()
-        per_workflow: dict[uuid.UUID, list[uuid.UUID]] = {}
-        for run_id, contact_id, workflow_id, _version_id in rows:
-            if contact_id is not None:
-                if contact_id in contacts:
-                    continue
-                contacts.add(contact_id)
-            per_workflow.setdefault(workflow_id, []).append(run_id)
-            taken.append(run_id)
-            if len(taken) >= batch_size:
-                break
-        graphs_by_version = await graphs.get_many(s, {r[3] for r in rows})
-        limits = {
-            r[2]: (graphs_by_version.get(r[3]) or {})
-            .get("settings", {})
-            .get("rate_limit_per_minute")
-            for r in rows
-        }
-        deferred = await _over_limit_txn(s, per_workflow, limits, now)
-        if deferred:
-            await s.execute(
-                update(WorkflowRun)
-                .where(WorkflowRun.id.in_(deferred))
-                .values(state="pending", wake_at=now + _RATE_PUSHBACK)
-            )
-            taken = [t for t in taken if t not in deferred]
+        taken = await claim_txn(s, graphs, now, batch_size)
         if taken:
             await s.execute(
                 update(WorkflowRun)
@@ -193,6 +225,29 @@ async def claim(
                 )
             )
     return taken
+
+
+async def run_due(
+    db: Database,
+    graphs: Graphs,
+    settings: Settings,
+    claim_id: str,
+    *,
+    batch_size: int,
+    lease_seconds: float,
+) -> int:
+    """Take a batch of due runs and advance them; how many were taken (0: none is due).
+
+    On SQLite the batch is taken in the transaction that advances it: the single writer
+    already keeps a contact's runs apart, and a crash rolls back the taking with the steps
+    (the runs stay due). Elsewhere the claim commits first, so that other processes skip
+    the batch while it advances."""
+    if db.is_sqlite:
+        return await advance(db, graphs, settings, claim_id, None, batch_size=batch_size)
+    taken = await claim(db, graphs, claim_id, batch_size=batch_size, lease_seconds=lease_seconds)
+    if taken:
+        await advance(db, graphs, settings, claim_id, taken)
+    return len(taken)
 
 
 async def _over_limit_txn(
@@ -228,27 +283,36 @@ class _NodeRaisedError(Exception):
 
 
 async def advance(
-    db: Database, graphs: Graphs, settings: Settings, claim_id: str, run_ids: list[uuid.UUID]
+    db: Database,
+    graphs: Graphs,
+    settings: Settings,
+    claim_id: str,
+    run_ids: list[uuid.UUID] | None,
+    *,
+    batch_size: int = 0,
 ) -> int:
-    """Execute the claimed runs; returns how many steps were written."""
-    steps = 0
+    """Execute the runs claimed by `claim_id` (None: take up to `batch_size` due runs in the
+    same transaction), then the external calls they stop at, and so on; how many runs the
+    first transaction advanced."""
+    advanced: int | None = None
     outcomes: dict[uuid.UUID, _Outcome] = {}
-    while run_ids:
+    while run_ids is None or run_ids:
         calls: list[_Call] = []
         try:
-            steps += await _advance_batch(
-                db, graphs, settings, claim_id, run_ids, outcomes, calls, careful=False
+            count = await _advance_batch(
+                db, graphs, settings, claim_id, run_ids, batch_size, outcomes, calls, careful=False
             )
         except _NodeRaisedError:
             calls.clear()
-            steps += await _advance_batch(
-                db, graphs, settings, claim_id, run_ids, outcomes, calls, careful=True
+            count = await _advance_batch(
+                db, graphs, settings, claim_id, run_ids, batch_size, outcomes, calls, careful=True
             )
+        advanced = count if advanced is None else advanced
         # No transaction is open here: the calls the batch stopped at, together.
         done = await asyncio.gather(*(_perform(call) for call in calls))
         outcomes = {outcome.call.run_id: outcome for outcome in done}
         run_ids = list(outcomes)
-    return steps
+    return advanced or 0
 
 
 async def _perform(call: _Call) -> _Outcome:
@@ -263,36 +327,41 @@ async def _advance_batch(
     graphs: Graphs,
     settings: Settings,
     claim_id: str,
-    run_ids: list[uuid.UUID],
+    run_ids: list[uuid.UUID] | None,
+    batch_size: int,
     outcomes: dict[uuid.UUID, _Outcome],
     calls: list[_Call],
     *,
     careful: bool,
 ) -> int:
-    steps = 0
     rows: list[dict[str, Any]] | None = None if careful else []
     async with db.write("automation_advance") as s:
-        runs = list(
-            await s.scalars(
-                select(WorkflowRun)
-                .where(WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id)
-                .order_by(WorkflowRun.wake_at, WorkflowRun.id)
+        now = utcnow()
+        if run_ids is None:
+            taken = await claim_txn(s, graphs, now, batch_size)
+            if not taken:
+                return 0
+            query = select(WorkflowRun).where(WorkflowRun.id.in_(taken))
+        else:
+            query = select(WorkflowRun).where(
+                WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id
             )
-        )
+        runs = list(await s.scalars(query.order_by(WorkflowRun.wake_at, WorkflowRun.id)))
         if not runs:
             return 0
         data = BatchData(s)
         data.staging = not careful
         await data.load(runs)
         by_version = await graphs.get_many(s, {r.version_id for r in runs})
-        now = utcnow()
         for run in runs:
+            if run.started_at is None:
+                run.started_at = now
             graph = by_version.get(run.version_id)
             if graph is None:
                 _finish(run, "failed", now, reason="automation.version_missing")
                 continue
-            steps += await _advance_run(
-                s, run, graph, settings, data, now, rows, outcomes.get(run.id), calls
+            await _advance_run(
+                s, run, graph, settings, data, now, rows, outcomes.get(run.id), calls, claim_id
             )
         try:
             await data.write_tags()
@@ -301,7 +370,7 @@ async def _advance_batch(
             raise _NodeRaisedError from exc
         if rows:
             await s.execute(insert(WorkflowStep), rows)
-    return steps
+    return len(runs)
 
 
 def _finish(
@@ -326,6 +395,7 @@ async def _advance_run(
     rows: list[dict[str, Any]] | None,
     outcome: _Outcome | None,
     calls: list[_Call],
+    claim_id: str,
 ) -> int:
     """`rows`: where step rows go, to be inserted at the end of the batch (no savepoints; a
     node that raises raises `_NodeRaisedError`); None: each node in a savepoint with its
@@ -451,8 +521,10 @@ async def _advance_run(
             node_id = next_id
             continue
         if result.call is not None:
-            # Stop here, still claimed: the call is made once this transaction has committed.
+            # Stop here, claimed: the call is made once this transaction has committed.
             run.current_node = node_id
+            run.state = "running"
+            run.claimed_by = claim_id
             run.lease_until = utcnow() + timedelta(
                 seconds=settings.automation_lease_seconds + _CALL_SECONDS
             )

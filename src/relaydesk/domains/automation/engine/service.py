@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.database import shielded
-from relaydesk.domains.automation.engine.runner import Graphs, advance, claim, release_claims
+from relaydesk.domains.automation.engine.runner import Graphs, release_claims, run_due
 from relaydesk.domains.automation.engine.scheduler import Scheduler
 from relaydesk.domains.automation.engine.starts import RUNS_STARTED
 from relaydesk.domains.automation.engine.waiting import WaitingTimers
@@ -140,9 +140,10 @@ class AutomationEngine:
             try:
                 while not self._stopping:
                     taken = await shielded(
-                        claim(
+                        run_due(
                             self._db,
                             self._graphs,
+                            settings,
                             self._claim_id,
                             batch_size=settings.automation_batch_size,
                             lease_seconds=settings.automation_lease_seconds,
@@ -150,7 +151,6 @@ class AutomationEngine:
                     )
                     if not taken:
                         break
-                    await shielded(advance(self._db, self._graphs, settings, self._claim_id, taken))
                 due = await shielded(self._next_due())
             except Exception:
                 log.exception("automation runner failed; retrying")
