@@ -284,6 +284,54 @@ def test_statuses_out_of_order_end_read(owner: Account, number: Number) -> None:
     number.control.configure(auto_statuses=[])
 
 
+def test_statuses_before_the_send_answer_apply_when_it_comes(
+    server: Server, owner: Account, number: Number
+) -> None:
+    """A message's status webhooks can beat the answer of its own send: they are kept and
+    applied once the answer gives the message's provider id."""
+    number.control.inbound(number.phone_number_id, ANN, wi.text("hello"))
+    wait_messages(owner, number.channel_id, 1)
+    [thread] = conversations(owner, number.channel_id)
+    number.control.configure(auto_statuses=["sent", "delivered", "read"], status_delay=0.01)
+    number.control.fault("hold_answer", method="messages")
+    try:
+        sent = owner.request(
+            "POST", owner.ws(f"/conversations/{thread['id']}/messages"), json={"text": "On its way"}
+        )
+        assert sent.status_code == 201, sent.text
+        message_id = sent.json()["id"]
+
+        def delivered_statuses() -> int:
+            [ours] = [
+                m
+                for m in number.control.sent(number.phone_number_id)
+                if m["body"].get("text", {}).get("body") == "On its way"
+            ] or [{"id": None}]
+            wamid = ours["id"]
+            return len(
+                [d for d in number.control.deliveries() if wamid and wamid in str(d["body"])]
+            )
+
+        wait_until(lambda: delivered_statuses() >= 3, WAIT, "the three statuses delivered")
+        wait_until(
+            lambda: all(r.state == "done" for r in inbox_rows(server, number.channel_id)),
+            WAIT,
+            "the statuses processed",
+        )
+        [before] = [m for m in all_messages(owner, number.channel_id) if m["id"] == message_id]
+        assert (before["status"], before["external_id"]) == ("queued", None)
+        assert number.control.release() == 1
+    finally:
+        number.control.release()
+        number.control.configure(auto_statuses=[])
+
+    def status() -> str:
+        [message] = [m for m in all_messages(owner, number.channel_id) if m["id"] == message_id]
+        return str(message["status"])
+
+    wait_until(lambda: status() == "read", WAIT, "the early read status applied")
+
+
 def test_a_duplicate_delivery_is_one_message(
     server: Server, owner: Account, number: Number
 ) -> None:

@@ -29,7 +29,11 @@ from relaydesk.domains.channels.models import Channel, OutboundJob
 from relaydesk.domains.channels.schemas import ChannelStatus
 from relaydesk.domains.contacts.actions.channel_identities import do_move_identity_txn
 from relaydesk.domains.contacts.models import ContactIdentity
-from relaydesk.domains.conversations.actions.delivery import do_apply_status_txn
+from relaydesk.domains.conversations.actions.delivery import (
+    do_apply_early_statuses_txn,
+    do_apply_status_txn,
+    lock_external_ids_txn,
+)
 from relaydesk.domains.conversations.models import Attachment, Conversation, Message
 from relaydesk.domains.conversations.schemas import MessageOut, MessageStatus
 from relaydesk.domains.groups.actions import apply_group_event_txn
@@ -364,6 +368,8 @@ async def record_outcomes(
     recorded = Recorded()
     ids = [o.message_id for o in outcomes]
     async with db.write("outbound_record") as s:
+        if any(isinstance(o, Sent) and o.external_id for o in outcomes):
+            await lock_external_ids_txn(s, channel_id)  # before the messages' row locks
         jobs = {
             j.message_id: j
             for j in await s.scalars(
@@ -391,6 +397,7 @@ async def record_outcomes(
         )
         done: list[uuid.UUID] = []
         unreachable: list[uuid.UUID] = []
+        identified: list[Message] = []  # provider ids recorded now
         for outcome in outcomes:
             if isinstance(outcome, ChatMoved):
                 await _move_chat_txn(s, channel_id, outcome, now)
@@ -404,6 +411,7 @@ async def record_outcomes(
                     if new_id and new_id not in taken and message.external_id is None:
                         message.external_id = new_id
                         taken.add(new_id)
+                        identified.append(message)
                     do_apply_status_txn(s, actor, message, MessageStatus.sent)
                     recorded.sent += 1
                 done.append(outcome.message_id)
@@ -445,6 +453,7 @@ async def record_outcomes(
                 done.append(job.message_id)
                 if outcome.contact_unreachable:
                     unreachable.append(job.conversation_id)
+        await do_apply_early_statuses_txn(s, actor, channel_id, identified)
         if done:
             await s.execute(delete(OutboundJob).where(OutboundJob.message_id.in_(done)))
         if unreachable:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from relaydesk.db.base import Base, TenantMixin
+from relaydesk.db.base import Base, BigIntId, TenantMixin, utcnow
 
 
 class Team(TenantMixin, Base):
@@ -107,6 +107,26 @@ class Message(TenantMixin, Base):
     )
     edited_at: Mapped[datetime | None] = mapped_column(default=None)
     recalled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class EarlyStatus(Base):
+    """A provider status of a message we do not know yet: its webhook came before the answer
+    of the send that tells us the message's provider id. Applied when that answer is
+    recorded; kept an hour at most (statuses of messages sent elsewhere never match)."""
+
+    __tablename__ = "early_statuses"
+    __table_args__ = (
+        Index("ix_early_statuses_channel_external", "channel_id", "external_id"),
+        Index("ix_early_statuses_received", "received_at"),
+    )
+
+    # Received order: statuses apply in the order they came.
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ConversationLabel(Base):

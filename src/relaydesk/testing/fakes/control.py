@@ -241,3 +241,8 @@ class WhatsAppControl(_Control):
 
     def flush(self) -> None:
         self._do("POST", "/_control/flush")
+
+    def release(self) -> int:
+        """Send the answers held by the `hold_answer` fault; how many there were."""
+        released: int = self._do("POST", "/_control/release")["released"]
+        return released

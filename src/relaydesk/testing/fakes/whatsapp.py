@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import re
@@ -62,8 +63,12 @@ from relaydesk.testing.fakes.whatsapp_state import (
 from relaydesk.testing.fakes.whatsapp_webhooks import Emitter, Event, error_item, status_item
 
 WHATSAPP_FAULTS = (
-    CALL_FAULTS | DELIVERY_FAULTS | frozenset({"out_of_order", "batch", "closed_window"})
+    CALL_FAULTS
+    | DELIVERY_FAULTS
+    | frozenset({"out_of_order", "batch", "closed_window", "hold_answer"})
 )
+# How long a held answer waits for `/_control/release` before it goes anyway.
+_HOLD_SECONDS = 30.0
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 STATUSES = ("sent", "delivered", "read", "played", "failed")
 WINDOW_TITLE = "Re-engagement message"
@@ -123,6 +128,8 @@ class WhatsAppFake:
         self.replays = Replays()
         self.journal = Journal()
         self.faults = FaultBook(WHATSAPP_FAULTS)
+        # Answers of processed calls held back (the `hold_answer` fault) until released.
+        self._held: list[asyncio.Event] = []
         self.poster = Poster(self.journal, retry or RetryPolicy())
         self.tasks = TaskSet()
         self.queue = DeliveryQueue(self.poster, self.tasks)
@@ -264,6 +271,16 @@ class WhatsAppFake:
             self.journal.call(kind, exc.status, code=exc.code)
             return _graph_error(exc)
         self.journal.call(kind, 200, fault=fault.kind if fault else None)
+        held = self.faults.take(frozenset({"hold_answer"}), kind)
+        if held is not None:
+            # Processed (its statuses are on their way), answered only when released: the
+            # provider's webhook beats its own API answer.
+            release = asyncio.Event()
+            self._held.append(release)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    release.wait(), float(held.options.get("seconds", _HOLD_SECONDS))
+                )
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -637,7 +654,14 @@ class WhatsAppFake:
             self.poster.policy.update(dict(data["retry"]))
         return JSONResponse({**vars(self.config), "retry": vars(self.poster.policy)})
 
+    async def _c_release(self, request: Request) -> Response:
+        held, self._held = self._held, []
+        for release in held:
+            release.set()
+        return JSONResponse({"released": len(held)})
+
     async def _c_reset(self, request: Request) -> Response:
+        await self._c_release(request)
         await self.tasks.cancel_all()
         self.queue = DeliveryQueue(self.poster, self.tasks)
         self.emitter = Emitter(self.faults, self.queue, self.tasks)
@@ -671,6 +695,7 @@ class WhatsAppFake:
             Route(phone + "/sent", control(self._c_sent), methods=["GET"]),
             Route("/_control/statuses", control(self._c_status), methods=["POST"]),
             Route("/_control/flush", self._c_flush, methods=["POST"]),
+            Route("/_control/release", self._c_release, methods=["POST"]),
             Route("/_control/calls", self._c_calls, methods=["GET"]),
             Route("/_control/deliveries", self._c_deliveries, methods=["GET"]),
             Route("/_control/config", control(self._c_config), methods=["PUT"]),

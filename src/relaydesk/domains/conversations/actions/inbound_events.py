@@ -14,14 +14,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
+from relaydesk.db.base import utcnow
 from relaydesk.domains.actor import Actor
-from relaydesk.domains.conversations.actions.delivery import do_apply_status_txn
+from relaydesk.domains.conversations.actions.delivery import (
+    EARLY_STATUS_TTL,
+    do_apply_status_txn,
+    lock_external_ids_txn,
+)
 from relaydesk.domains.conversations.actions.messages import _after_change_txn
-from relaydesk.domains.conversations.models import Attachment, Conversation, Message
+from relaydesk.domains.conversations.models import Attachment, Conversation, EarlyStatus, Message
 from relaydesk.domains.conversations.schemas import Direction, MessageStatus
 
 
@@ -175,9 +180,11 @@ async def do_apply_channel_statuses_txn(
 ) -> int:
     """Provider statuses of outbound messages, found by (channel, external id), applied
     forward-only in the given order (read before delivered ends read; failed keeps the
-    provider's error). Statuses of messages we do not know are ignored. The number applied."""
+    provider's error). A status of a message we do not know yet is kept a while: its webhook
+    may come before the answer of the send that tells us the message's id. The number applied."""
     if not statuses:
         return 0
+    await lock_external_ids_txn(s, channel_id)
     rows = (
         await s.scalars(
             select(Message)
@@ -192,13 +199,40 @@ async def do_apply_channel_statuses_txn(
     ).all()
     messages = {m.external_id: m for m in rows if m.external_id is not None}
     applied = 0
+    early: list[StatusIn] = []
     for status in statuses:
         message = messages.get(status.external_id)
-        if message is None or message.status is None:
-            continue  # not ours, or an inbound message: nothing to move
-        if do_apply_status_txn(s, actor, message, status.status, status.error):
+        if message is None:
+            early.append(status)  # maybe ours, its send's answer still to come
+        elif message.status is not None and do_apply_status_txn(
+            s, actor, message, status.status, status.error
+        ):
             applied += 1
+    await _keep_early_txn(s, channel_id, early)
     return applied
+
+
+async def _keep_early_txn(
+    s: AsyncSession, channel_id: uuid.UUID, statuses: Sequence[StatusIn]
+) -> None:
+    """Keep statuses of messages not known yet for their send's answer
+    (`do_apply_early_statuses_txn`); forget those older than `EARLY_STATUS_TTL`."""
+    now = utcnow()
+    await s.execute(delete(EarlyStatus).where(EarlyStatus.received_at < now - EARLY_STATUS_TTL))
+    if statuses:
+        await s.execute(
+            insert(EarlyStatus),
+            [
+                {
+                    "channel_id": channel_id,
+                    "external_id": st.external_id,
+                    "status": st.status.value,
+                    "error": st.error,
+                    "received_at": now,
+                }
+                for st in statuses
+            ],
+        )
 
 
 async def attach_downloads(
