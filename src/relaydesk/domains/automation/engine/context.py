@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.domains.actor import Actor
@@ -26,6 +26,12 @@ from relaydesk.domains.contacts.models import Contact, ContactConsent, ContactTa
 from relaydesk.domains.conversations.models import Conversation, ConversationLabel
 from relaydesk.domains.workspaces.models import Workspace
 from relaydesk.settings import Settings
+
+# The batch's reads, built once (the ids bound per batch, expanded at execution).
+_IDS: BindParameter[list[uuid.UUID]] = bindparam("ids", expanding=True)
+_CONTACTS = select(Contact).where(Contact.id.in_(_IDS))
+_TAGS = select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(_IDS))
+_CONVERSATIONS = select(Conversation).where(Conversation.id.in_(_IDS))
 
 
 class BatchData:
@@ -54,19 +60,14 @@ class BatchData:
         contact_ids = {r.contact_id for r in runs if r.contact_id}
         conversation_ids = {r.conversation_id for r in runs if r.conversation_id}
         if contact_ids:
-            for contact in await self.s.scalars(select(Contact).where(Contact.id.in_(contact_ids))):
+            ids = {"ids": list(contact_ids)}
+            for contact in await self.s.scalars(_CONTACTS, ids):
                 self.contacts[contact.id] = contact
-            rows = await self.s.execute(
-                select(ContactTag.contact_id, ContactTag.tag).where(
-                    ContactTag.contact_id.in_(contact_ids)
-                )
-            )
-            for contact_id, tag in rows:
+            for contact_id, tag in await self.s.execute(_TAGS, ids):
                 self.tags.setdefault(contact_id, set()).add(tag)
         if conversation_ids:
-            for conversation in await self.s.scalars(
-                select(Conversation).where(Conversation.id.in_(conversation_ids))
-            ):
+            ids = {"ids": list(conversation_ids)}
+            for conversation in await self.s.scalars(_CONVERSATIONS, ids):
                 self.conversations[conversation.id] = conversation
 
     def stage_tags(

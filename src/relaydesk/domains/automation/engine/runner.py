@@ -341,7 +341,9 @@ async def _advance_batch(
             taken = await claim_txn(s, graphs, now, batch_size)
             if not taken:
                 return 0
-            query = select(WorkflowRun).where(WorkflowRun.id.in_(taken))
+            query = select(WorkflowRun).where(
+                WorkflowRun.id.in_(bindparam("ids", taken, expanding=True))
+            )
         else:
             query = select(WorkflowRun).where(
                 WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.domains.automation.models import AutomationSnapshot
@@ -51,16 +51,19 @@ class _Snapshots:
         self.rows[object_id] = state
 
     async def save_txn(self, s: AsyncSession) -> None:
+        # One multi-row insert and one executemany update by primary key for the batch.
         if self.new:
-            s.add_all(
-                AutomationSnapshot(object_id=oid, workspace_id=ws, state=state)
-                for oid, (ws, state) in self.new.items()
-            )
-        for oid, state in self.changed.items():
             await s.execute(
-                update(AutomationSnapshot)
-                .where(AutomationSnapshot.object_id == oid)
-                .values(state=state)
+                insert(AutomationSnapshot),
+                [
+                    {"object_id": oid, "workspace_id": ws, "state": state}
+                    for oid, (ws, state) in self.new.items()
+                ],
+            )
+        if self.changed:
+            await s.execute(
+                update(AutomationSnapshot),
+                [{"object_id": oid, "state": state} for oid, state in self.changed.items()],
             )
 
 
