@@ -1,12 +1,14 @@
 """Claiming due runs and advancing them.
 
-`claim` takes up to a batch of due runs in one transaction: pending or waiting runs whose
-`wake_at` has come, and running runs whose lease ran out (their process died). A contact's
-run is not taken while another of its runs is running, and a batch takes at most one run
-per contact, so a contact's runs take turns. A workflow over its `rate_limit_per_minute`
-has its runs put back by a few seconds (they wait their turn; none is dropped).
+`claim_txn` picks up to a batch of due runs: pending or waiting runs whose `wake_at` has
+come, and running runs whose lease ran out (their process died). A contact's run is not
+taken while another of its runs is running, and a batch takes at most one run per contact,
+so a contact's runs take turns. A workflow over its `rate_limit_per_minute` has its runs put
+back by a few seconds (they wait their turn; none is dropped). On PostgreSQL `claim` commits
+the pick under a lease before the batch advances; on SQLite (one writer) the pick happens in
+the transaction that advances the batch (`run_due`).
 
-`advance` executes the claimed runs in one write transaction. It first tries the batch
+`advance` executes the runs in one write transaction. It first tries the batch
 without savepoints, its step rows inserted together at the end (most batches have no failing
 node, and a savepoint per node costs more than the node); on SQLite its tag nodes' changes
 are written together too (see `BatchData.stage_tags`). When a node raises, that attempt
