@@ -103,3 +103,18 @@ export function stepRunner(page, failureDir, prefix = "") {
   }
   return { step, finish };
 }
+
+/**
+ * Sign up as a new person with a new workspace ("Acme Support") and wait for its inbox;
+ * returns the inbox's URL (/w/<workspace id>/inbox).
+ */
+export async function signUp(page, baseUrl, email) {
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel("Your name", { exact: true }).fill("Mei Chen");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await page.getByLabel("Workspace name", { exact: true }).fill("Acme Support");
+  await page.getByRole("button", { name: /Sign up$/ }).click();
+  await page.waitForURL(/\/w\/[0-9a-f-]+\/inbox$/);
+  return page.url();
+}

@@ -9,17 +9,10 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { fetchJson, launch, openPage, requireEnv, stepRunner, waitFor } from "./browser.mjs";
+import { fetchJson, launch, openPage, requireEnv, signUp, stepRunner, waitFor } from "./browser.mjs";
 
 // Every selector in one place: role, label and text first.
 const S = {
-  signup: {
-    name: (page) => page.getByLabel("Your name", { exact: true }),
-    email: (page) => page.getByLabel("Email", { exact: true }),
-    password: (page) => page.getByLabel("Password", { exact: true }),
-    workspace: (page) => page.getByLabel("Workspace name", { exact: true }),
-    submit: (page) => page.getByRole("button", { name: /Sign up$/ }),
-  },
   nav: (page, label) => page.getByRole("menuitem", { name: new RegExp(`${label}$`) }),
   list: {
     create: (page) => page.getByRole("button", { name: /New workflow$/ }),
@@ -123,14 +116,8 @@ try {
   await step(
     "sign up",
     async () => {
-      await page.goto(`${env.BASE_URL}/signup`);
-      await S.signup.name(page).fill("Mei Chen");
-      await S.signup.email(page).fill(`builder-${run}@example.com`);
-      await S.signup.password(page).fill("correct horse battery");
-      await S.signup.workspace(page).fill("Acme Support");
-      await S.signup.submit(page).click();
-      await page.waitForURL(/\/w\/[0-9a-f-]+\/inbox$/);
-      workspaceId = page.url().split("/w/")[1].split("/")[0];
+      const inbox = await signUp(page, env.BASE_URL, `builder-${run}@example.com`);
+      workspaceId = inbox.split("/w/")[1].split("/")[0];
     },
     { critical: true },
   );

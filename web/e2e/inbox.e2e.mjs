@@ -9,17 +9,10 @@ import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { fetchJson, launch, openPage, requireEnv, stepRunner, waitFor } from "./browser.mjs";
+import { fetchJson, launch, openPage, requireEnv, signUp, stepRunner, waitFor } from "./browser.mjs";
 
 // Every selector in one place: role, label and text first, since the screens keep growing.
 const S = {
-  signup: {
-    name: (page) => page.getByLabel("Your name", { exact: true }),
-    email: (page) => page.getByLabel("Email", { exact: true }),
-    password: (page) => page.getByLabel("Password", { exact: true }),
-    workspace: (page) => page.getByLabel("Workspace name", { exact: true }),
-    submit: (page) => page.getByRole("button", { name: /Sign up$/ }),
-  },
   // Menu items' names start with their icon's label ("inbox Inbox").
   nav: (page, label) => page.getByRole("menuitem", { name: new RegExp(`${label}$`) }),
   channels: {
@@ -143,14 +136,7 @@ try {
   await step(
     "sign up",
     async () => {
-      await page.goto(`${env.BASE_URL}/signup`);
-      await S.signup.name(page).fill("Mei Chen");
-      await S.signup.email(page).fill(`agent-${run}@example.com`);
-      await S.signup.password(page).fill("correct horse battery");
-      await S.signup.workspace(page).fill("Acme Support");
-      await S.signup.submit(page).click();
-      await page.waitForURL(/\/w\/[0-9a-f-]+\/inbox$/);
-      workspaceInbox = page.url();
+      workspaceInbox = await signUp(page, env.BASE_URL, `agent-${run}@example.com`);
       await S.inbox.list(page).waitFor();
     },
     { critical: true },

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import re
@@ -20,17 +19,11 @@ import httpx
 from starlette.applications import Starlette
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from relaydesk.testing.fakes.delivery import DeliveryQueue, Poster, RetryPolicy, TaskSet
-from relaydesk.testing.fakes.faults import (
-    CALL_FAULTS,
-    DELIVERY_FAULTS,
-    Fault,
-    FaultBook,
-    html_error_page,
-)
+from relaydesk.testing.fakes.faults import CALL_FAULTS, FaultBook
 from relaydesk.testing.fakes.idempotency import HEADER as IDEMPOTENCY_HEADER
 from relaydesk.testing.fakes.idempotency import Replays
 from relaydesk.testing.fakes.journal import Journal
@@ -41,7 +34,12 @@ from relaydesk.testing.fakes.web import (
     fault_routes,
     read_json,
     require,
-    stall,
+)
+from relaydesk.testing.fakes.whatsapp_faults import (
+    WHATSAPP_FAULTS,
+    HeldAnswers,
+    fault_answer,
+    graph_error,
 )
 from relaydesk.testing.fakes.whatsapp_send import (
     GraphError,
@@ -62,13 +60,6 @@ from relaydesk.testing.fakes.whatsapp_state import (
 )
 from relaydesk.testing.fakes.whatsapp_webhooks import Emitter, Event, error_item, status_item
 
-WHATSAPP_FAULTS = (
-    CALL_FAULTS
-    | DELIVERY_FAULTS
-    | frozenset({"out_of_order", "batch", "closed_window", "hold_answer"})
-)
-# How long a held answer waits for `/_control/release` before it goes anyway.
-_HOLD_SECONDS = 30.0
 _VERSION = re.compile(r"^v\d+(\.\d+)?$")
 STATUSES = ("sent", "delivered", "read", "played", "failed")
 WINDOW_TITLE = "Re-engagement message"
@@ -108,10 +99,6 @@ class WhatsAppConfig:
             self.auto_statuses = statuses
 
 
-def _graph_error(error: GraphError) -> JSONResponse:
-    return JSONResponse(error.body(), status_code=error.status)
-
-
 class WhatsAppFake:
     def __init__(
         self,
@@ -128,8 +115,7 @@ class WhatsAppFake:
         self.replays = Replays()
         self.journal = Journal()
         self.faults = FaultBook(WHATSAPP_FAULTS)
-        # Answers of processed calls held back (the `hold_answer` fault) until released.
-        self._held: list[asyncio.Event] = []
+        self.held = HeldAnswers()
         self.poster = Poster(self.journal, retry or RetryPolicy())
         self.tasks = TaskSet()
         self.queue = DeliveryQueue(self.poster, self.tasks)
@@ -194,66 +180,6 @@ class WhatsAppFake:
             raise GraphError(400, 2500, f"Unknown path components: /{version}")
         return str(request.path_params["node"])
 
-    # -- faults on API calls ----------------------------------------------------------------
-
-    async def _fault_answer(self, fault: Fault) -> Response | None:
-        options = fault.options
-        if fault.kind == "rate_limit":
-            code = int(options.get("code", 130429))
-            titles = {
-                130429: ("Rate limit hit", "Cloud API message throughput has been reached."),
-                131056: (
-                    "(Business Account, Consumer Account) pair rate limit hit",
-                    "Message failed to send because there were too many messages "
-                    "sent from this phone number to the same phone number in a "
-                    "short period of time.",
-                ),
-                80007: (
-                    "Rate limit issues",
-                    "The WhatsApp Business Account has reached its rate limit.",
-                ),
-                4: ("Application request limit reached", "Too many API calls."),
-            }
-            title, details = titles.get(code, ("Rate limit hit", "Rate limit hit"))
-            status = int(options.get("status", 400))
-            return _graph_error(GraphError(status, code, f"(#{code}) {title}", details))
-        if fault.kind == "server_error":
-            status = int(options.get("status", 500))
-            if options.get("body", "json") == "html":
-                reasons = {
-                    500: "Internal Server Error",
-                    502: "Bad Gateway",
-                    503: "Service Unavailable",
-                    504: "Gateway Timeout",
-                }
-                page = html_error_page(status, reasons.get(status, "Server Error"))
-                return HTMLResponse(page, status_code=status)
-            error = GraphError(
-                status,
-                131000 if status == 500 else 2,
-                "An unknown error has occurred."
-                if status == 500
-                else "Service temporarily unavailable",
-                "Something went wrong",
-            )
-            body = error.body()
-            body["error"]["is_transient"] = True
-            return JSONResponse(body, status_code=status)
-        if fault.kind == "error":
-            code = int(options.get("code", 131026))
-            return _graph_error(
-                GraphError(
-                    int(options.get("status", 400)),
-                    code,
-                    str(options.get("message", f"(#{code}) Message undeliverable")),
-                    str(options.get("details", "Message undeliverable")),
-                )
-            )
-        await stall(float(options.get("seconds", 30)))
-        if not options.get("process", True):
-            return PlainTextResponse("Gateway Timeout", status_code=504)
-        return None
-
     async def _call(self, request: Request, kind: str, work: Any) -> Response:
         """Run one Graph API call with faults and the journal around it."""
         # Read the whole request first: a stalled call is still processed after the client
@@ -261,7 +187,7 @@ class WhatsAppFake:
         await request.body()
         fault = self.faults.take(CALL_FAULTS, kind)
         if fault is not None:
-            faulted = await self._fault_answer(fault)
+            faulted = await fault_answer(fault)
             if faulted is not None:
                 self.journal.call(kind, faulted.status_code, fault=fault.kind)
                 return faulted
@@ -269,18 +195,9 @@ class WhatsAppFake:
             result = await work(request)
         except GraphError as exc:
             self.journal.call(kind, exc.status, code=exc.code)
-            return _graph_error(exc)
+            return graph_error(exc)
         self.journal.call(kind, 200, fault=fault.kind if fault else None)
-        held = self.faults.take(frozenset({"hold_answer"}), kind)
-        if held is not None:
-            # Processed (its statuses are on their way), answered only when released: the
-            # provider's webhook beats its own API answer.
-            release = asyncio.Event()
-            self._held.append(release)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    release.wait(), float(held.options.get("seconds", _HOLD_SECONDS))
-                )
+        await self.held.hold(self.faults.take(frozenset({"hold_answer"}), kind))
         if isinstance(result, Response):
             return result
         return JSONResponse(result)
@@ -655,13 +572,10 @@ class WhatsAppFake:
         return JSONResponse({**vars(self.config), "retry": vars(self.poster.policy)})
 
     async def _c_release(self, request: Request) -> Response:
-        held, self._held = self._held, []
-        for release in held:
-            release.set()
-        return JSONResponse({"released": len(held)})
+        return JSONResponse({"released": self.held.release()})
 
     async def _c_reset(self, request: Request) -> Response:
-        await self._c_release(request)
+        self.held.release()
         await self.tasks.cancel_all()
         self.queue = DeliveryQueue(self.poster, self.tasks)
         self.emitter = Emitter(self.faults, self.queue, self.tasks)

@@ -400,7 +400,7 @@ async def _advance_run(
     outcome: _Outcome | None,
     calls: list[_Call],
     claim_id: str,
-) -> int:
+) -> None:
     """`rows`: where step rows go, to be inserted at the end of the batch (no savepoints; a
     node that raises raises `_NodeRaisedError`); None: each node in a savepoint with its
     step row. `outcome`: the result of the external call the run stopped at; `calls`: where
@@ -410,18 +410,17 @@ async def _advance_run(
         why = await waiting_guard_txn(s, run)
         if why is not None:
             _finish(run, "skipped", now, reason=why)
-            return 0
+            return
     nodes: dict[str, dict[str, Any]] = graph["_nodes"]
     node_id = successor(graph, TRIGGER_ID) if run.current_node is None else run.current_node or None
-    written = 0
     for _ in range(_MAX_NODES_PER_RUN):
         if node_id is None:
             _finish(run, "completed", now)
-            return written
+            return
         node = nodes.get(node_id)
         if node is None:
             _finish(run, "failed", now, reason="automation.unknown_node", error=node_id)
-            return written
+            return
         handler = NODE_HANDLERS.get(node["type"])
         retry = node.get("retry") or {}
         max_attempts = int(retry.get("max_attempts") or DEFAULT_ATTEMPTS.get(node["type"], 1))
@@ -437,52 +436,21 @@ async def _advance_run(
             else:
                 assert outcome.result is not None
                 result = outcome.result
-                _save_vars(run, result.save)
-                attempt = run.attempts + 1
-                if rows is not None:
-                    rows.append(
-                        _step_row(run, node, result.status, ctx.input, result, started, attempt)
-                    )
-                else:
-                    s.add(_step(run, node, result.status, ctx.input, result, started, attempt))
+                _succeeded(s, rows, run, node, ctx.input, result, started)
         else:
             pending_events = len(s.info.get(_OUTBOX_PENDING, []))
             try:
                 if handler is None:
                     raise ValueError(f"node type {node['type']!r} is not available")
                 if rows is not None:
-                    params = _params(graph, node)
-                    result = await handler(ctx, params)
+                    result = await handler(ctx, _params(graph, node))
                     if result.call is None:
-                        _save_vars(run, result.save)
-                        rows.append(
-                            _step_row(
-                                run,
-                                node,
-                                result.status,
-                                ctx.input,
-                                result,
-                                started,
-                                run.attempts + 1,
-                            )
-                        )
+                        _succeeded(s, rows, run, node, ctx.input, result, started)
                 else:
                     async with s.begin_nested():
-                        params = _params(graph, node)
-                        result = await handler(ctx, params)
+                        result = await handler(ctx, _params(graph, node))
                         if result.call is None:
-                            _save_vars(run, result.save)
-                            s.add(
-                                _step(
-                                    run,
-                                    node,
-                                    result.status,
-                                    ctx.input,
-                                    result,
-                                    started,
-                                    run.attempts + 1,
-                                )
-                            )
+                            _succeeded(s, rows, run, node, ctx.input, result, started)
                             await s.flush()
             except Exception as exc:
                 if rows is not None:
@@ -513,15 +481,18 @@ async def _advance_run(
                 run.claimed_by = None
                 run.lease_until = None
                 run.error = error
-                return written
+                return
             failed = StepResult(status="failed", output={"reason": reason})
-            s.add(_step(run, node, "failed", ctx.input, failed, started, run.attempts, error))
-            written += 1
+            _record(
+                s,
+                rows,
+                _step_row(run, node, "failed", ctx.input, failed, started, run.attempts, error),
+            )
             run.attempts = 0
             next_id = successor(graph, node_id, "failure")
             if next_id is None:
                 _finish(run, "failed", now, reason=reason or RETRIES_EXHAUSTED, error=error)
-                return written
+                return
             node_id = next_id
             continue
         if result.call is not None:
@@ -533,13 +504,12 @@ async def _advance_run(
                 seconds=settings.automation_lease_seconds + _CALL_SECONDS
             )
             calls.append(_Call(run.id, node_id, dict(ctx.input), started, result.call))
-            return written
-        written += 1
+            return
         run.attempts = 0
         run.error = None
         if result.stop is not None:
             _finish(run, "stopped", now, reason=result.stop)
-            return written
+            return
         next_id = successor(graph, node_id, result.handle)
         if result.wait_until is not None:
             run.state = "waiting"
@@ -547,10 +517,10 @@ async def _advance_run(
             run.wake_at = result.wait_until
             run.claimed_by = None
             run.lease_until = None
-            return written
+            return
         node_id = next_id
     _finish(run, "failed", now, reason="automation.too_many_steps")
-    return written
+    return
 
 
 def _params(graph: dict[str, Any], node: dict[str, Any]) -> Any:
@@ -569,17 +539,27 @@ def _save_vars(run: WorkflowRun, saved: dict[str, Any]) -> None:
         run.context = context
 
 
-def _step(
+def _succeeded(
+    s: AsyncSession,
+    rows: list[dict[str, Any]] | None,
     run: WorkflowRun,
     node: dict[str, Any],
-    status: str,
     input_: dict[str, Any],
     result: StepResult,
     started: datetime,
-    attempts: int,
-    error: str | None = None,
-) -> WorkflowStep:
-    return WorkflowStep(**_step_row(run, node, status, input_, result, started, attempts, error))
+) -> None:
+    """A node's step done: its saved variables into the run, its step row recorded."""
+    _save_vars(run, result.save)
+    _record(s, rows, _step_row(run, node, result.status, input_, result, started, run.attempts + 1))
+
+
+def _record(s: AsyncSession, rows: list[dict[str, Any]] | None, row: dict[str, Any]) -> None:
+    """A step row: with the batch's rows (inserted together at its end), or added to the
+    session (flushed in the node's savepoint)."""
+    if rows is not None:
+        rows.append(row)
+    else:
+        s.add(WorkflowStep(**row))
 
 
 def _step_row(
