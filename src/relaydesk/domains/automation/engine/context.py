@@ -23,6 +23,7 @@ from relaydesk.domains.contacts.actions.contacts import (
     do_remove_tags_batch_txn,
 )
 from relaydesk.domains.contacts.models import Contact, ContactConsent, ContactTag
+from relaydesk.domains.conversations.actions.messages import PreparedSend, do_send_many_txn
 from relaydesk.domains.conversations.models import Conversation, ConversationLabel
 from relaydesk.domains.workspaces.models import Workspace
 from relaydesk.settings import Settings
@@ -49,11 +50,12 @@ class BatchData:
         self.conversations: dict[uuid.UUID, Conversation] = {}
         self._schedules: dict[uuid.UUID, BusinessHoursIn | None] = {}
         self._names: dict[uuid.UUID, str] = {}
-        # Set by the runner while no savepoints are used: tag nodes then stage their writes
-        # here (computed against `tags`), written for the whole batch by `write_tags`.
+        # Set by the runner while no savepoints are used: tag and send nodes then stage their
+        # writes here (tags computed against `tags`), written for the batch by `write_staged`.
         self.staging = False
         self._adds: dict[uuid.UUID, dict[uuid.UUID, set[str]]] = {}
         self._removes: dict[uuid.UUID, set[str]] = {}
+        self._sends: list[PreparedSend] = []
 
     async def load(self, runs: Iterable[WorkflowRun]) -> None:
         runs = list(runs)
@@ -89,14 +91,21 @@ class BatchData:
             removes.update(changing)
         return bool(changing)
 
-    async def write_tags(self) -> None:
-        """The staged tag changes of the batch: one insert per workspace, one delete per
-        distinct set of removed tags."""
-        adds, removes = self._adds, self._removes
-        self._adds, self._removes = {}, {}
+    def stage_send(self, prepared: PreparedSend) -> None:
+        """A numbered message, stored with the batch's other sends (one flush, one read of
+        the conversations for their events)."""
+        self._sends.append(prepared)
+
+    async def write_staged(self) -> None:
+        """The batch's staged writes: tag changes (one insert per workspace, one delete per
+        distinct set of removed tags), then the sends."""
+        adds, removes, sends = self._adds, self._removes, self._sends
+        self._adds, self._removes, self._sends = {}, {}, []
         for workspace_id, wanted in adds.items():
             await do_add_tags_batch_txn(self.s, workspace_id, wanted)
         await do_remove_tags_batch_txn(self.s, removes)
+        if sends:
+            await do_send_many_txn(self.s, sends)
 
     async def consent(self, contact_id: uuid.UUID, channel_id: uuid.UUID) -> str | None:
         """A contact's consent status on a channel; those of the conversations the batch holds

@@ -10,12 +10,12 @@ the transaction that advances the batch (`run_due`).
 
 `advance` executes the runs in one write transaction. It first tries the batch
 without savepoints, its step rows inserted together at the end (most batches have no failing
-node, and a savepoint per node costs more than the node); on SQLite its tag nodes' changes
-are written together too (see `BatchData.stage_tags`). When a node raises, that attempt
-is rolled back whole and the batch is executed again with each node in a savepoint with its
-step row: a node that raises rolls back alone (its events too) and is retried after its
-backoff, then leaves by its `failure` edge or fails the run. Either way a step row commits
-with its node's side effects, and `UNIQUE(run_id, node_id)` refuses a second one.
+node, and a savepoint per node costs more than the node); its sends, and on SQLite its tag
+nodes' changes, are written together too (see `BatchData.write_staged`). When a node raises,
+that attempt is rolled back whole and the batch is executed again with each node in a
+savepoint with its step row: a node that raises rolls back alone (its events too) and is
+retried after its backoff, then leaves by its `failure` edge or fails the run. Either way a
+step row commits with its node's side effects, and `UNIQUE(run_id, node_id)` refuses a second one.
 
 An external node (`http_request`) is prepared in that transaction and its run stops there,
 still claimed and positioned at the node; after the commit the calls are made with no
@@ -368,9 +368,9 @@ async def _advance_batch(
                 s, run, graph, settings, data, now, rows, outcomes.get(run.id), calls, claim_id
             )
         try:
-            await data.write_tags()
+            await data.write_staged()
         except Exception as exc:
-            # Executed again node by node, each tag node writing its own.
+            # Executed again node by node, each tag and send node writing its own.
             raise _NodeRaisedError from exc
         if rows:
             await s.execute(insert(WorkflowStep), rows)

@@ -112,15 +112,16 @@ async def arm_once(
     db: Database, index: TriggerIndex, *, batch_size: int, unit_seconds: float, max_depth: int
 ) -> int:
     """Read the next batch of events after the cursor; returns how many positions."""
+
+    async def interested(s: AsyncSession, workspace_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        await index.refresh_txn(s, workspace_ids)
+        return {ws for ws in workspace_ids if index.types(ws) & WAITING_TRIGGERS}
+
     async with outbox_log.next_batch(
-        db, CURSOR, _ADVISORY_KEY, batch_size, ("message.created",)
+        db, CURSOR, _ADVISORY_KEY, batch_size, ("message.created",), interested
     ) as batch:
-        s, events = batch.s, batch.events
-        if events:
-            await index.refresh_txn(s, {e.workspace_id for e in events})
-            events = [e for e in events if index.types(e.workspace_id) & WAITING_TRIGGERS]
-        if events:
-            await _apply_txn(s, index, events, unit_seconds, max_depth)
+        if batch.events:
+            await _apply_txn(batch.s, index, batch.events, unit_seconds, max_depth)
     return batch.read
 
 

@@ -46,11 +46,17 @@ async def init_cursor(db: Database) -> None:
 async def consume_once(
     db: Database, index: TriggerIndex, *, batch_size: int, max_depth: int
 ) -> Consumed:
-    async with outbox_log.next_batch(db, CURSOR, _ADVISORY_KEY, batch_size, EVENT_TYPES) as batch:
+    async def interested(s: AsyncSession, workspace_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+        # All of them: a run waiting for an answer outlives its workflow's triggers.
+        await index.refresh_txn(s, workspace_ids)
+        return workspace_ids
+
+    async with outbox_log.next_batch(
+        db, CURSOR, _ADVISORY_KEY, batch_size, EVENT_TYPES, interested
+    ) as batch:
         s, events = batch.s, batch.events
         runs = 0
         if events:
-            await index.refresh_txn(s, {e.workspace_id for e in events})
             runs = await _start_runs_txn(s, index, events, max_depth)
             runs += await resume_waiting_answers_txn(s, events)  # ask_question's answers
     return Consumed(batch.read, runs)

@@ -6,7 +6,8 @@ PostgreSQL, SQLite's single writer)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -39,6 +40,10 @@ class Batch:
     events: list[PublishedEvent] = field(default_factory=list)
 
 
+# Of the workspaces with events in a batch, those whose events the reader wants.
+Interested = Callable[[AsyncSession, set[uuid.UUID]], Awaitable[set[uuid.UUID]]]
+
+
 @asynccontextmanager
 async def next_batch(
     db: Database,
@@ -46,9 +51,11 @@ async def next_batch(
     advisory_key: int,
     batch_size: int,
     types: Collection[str],
+    interested: Interested,
 ) -> AsyncIterator[Batch]:
-    """Up to `batch_size` positions after cursor `name`; the cursor moves past them when the
-    block ends without an error, in the block's transaction."""
+    """Up to `batch_size` positions after cursor `name`, the events of the `interested`
+    workspaces only (the others' payloads are not read); the cursor moves past them all when
+    the block ends without an error, in the block's transaction."""
     async with db.write(f"automation_read_{name}") as s:
         if not db.is_sqlite:
             await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key})
@@ -61,17 +68,22 @@ async def next_batch(
         if upto <= cursor:
             yield Batch(s, 0)
             return
-        rows = (
-            await s.execute(
-                select(OutboxEvent.position, *PublishedEvent.COLUMNS)
-                .where(
-                    OutboxEvent.position > cursor,
-                    OutboxEvent.position <= upto,
-                    OutboxEvent.type.in_(types),
+        in_range = (
+            OutboxEvent.position > cursor,
+            OutboxEvent.position <= upto,
+            OutboxEvent.type.in_(types),
+        )
+        present = set(await s.scalars(select(OutboxEvent.workspace_id).where(*in_range).distinct()))
+        wanted = await interested(s, present) if present else set()
+        rows = []
+        if wanted:
+            rows = (
+                await s.execute(
+                    select(OutboxEvent.position, *PublishedEvent.COLUMNS)
+                    .where(*in_range, OutboxEvent.workspace_id.in_(wanted))
+                    .order_by(OutboxEvent.position)
                 )
-                .order_by(OutboxEvent.position)
-            )
-        ).all()
+            ).all()
         yield Batch(s, upto - cursor, [PublishedEvent(*row) for row in rows])
         await s.execute(
             update(AutomationCursor)

@@ -29,9 +29,16 @@ async def conversation_out_txn(s: AsyncSession, conversation: Conversation) -> C
 async def emit_conversations_updated_txn(
     s: AsyncSession, actor: Actor, conversations: Sequence[Conversation]
 ) -> None:
+    await emit_conversations_updated_by_txn(s, [(actor, c) for c in conversations])
+
+
+async def emit_conversations_updated_by_txn(
+    s: AsyncSession, changes: Sequence[tuple[Actor, Conversation]]
+) -> None:
+    """`conversation.updated` for each conversation, by the actor that changed it."""
     await s.flush()
-    outs = await conversation_outs_txn(s, conversations)
-    for conversation, out in zip(conversations, outs, strict=True):
+    outs = await conversation_outs_txn(s, [conversation for _, conversation in changes])
+    for (actor, conversation), out in zip(changes, outs, strict=True):
         emit_txn(s, actor, conversation.workspace_id, ConversationUpdated(conversation=out))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from relaydesk.domains.conversations.actions.common import (
     OUTBOUND_QUEUED,
     check_writable_conversation_txn,
     emit_conversation_updated_txn,
-    emit_conversations_updated_txn,
+    emit_conversations_updated_by_txn,
     preview_of,
 )
 from relaydesk.domains.conversations.error_codes import MessageError
@@ -53,18 +54,15 @@ from relaydesk.events.schemas import MessageCreated, MessageUpdated
 _EDITABLE = frozenset({MessageType.text.value, MessageType.note.value})
 
 
-async def do_append_messages_txn(
-    s: AsyncSession,
-    actor: Actor,
-    entries: Sequence[tuple[Conversation, Message]],
-    now: datetime,
+def do_number_messages(
+    s: AsyncSession, entries: Sequence[tuple[Conversation, Message]], now: datetime
 ) -> None:
-    """Give each message its conversation's next seq, store them, and emit the events.
+    """Give each message its conversation's next seq and add it to the session (stored at
+    the next flush; `emit_appended_txn` then emits its events).
 
     The conversations must be locked in this transaction (and read in it), so the numbers
     taken here are dense and never repeat: 1, 2, 3 … per conversation, in `entries` order.
     """
-    touched: dict[uuid.UUID, Conversation] = {}
     for conversation, message in entries:
         conversation.last_seq += 1
         conversation.last_activity_at = now
@@ -73,10 +71,17 @@ async def do_append_messages_txn(
         message.conversation_id = conversation.id
         message.workspace_id = conversation.workspace_id
         message.created_at = now
-        touched[conversation.id] = conversation
     s.add_all([message for _, message in entries])
+
+
+async def emit_appended_txn(
+    s: AsyncSession, appended: Sequence[tuple[Actor, Conversation, Message]]
+) -> None:
+    """Store numbered messages and emit `message.created` for each, then one
+    `conversation.updated` per conversation (its last sender as the actor)."""
     await s.flush()
-    for conversation, message in entries:
+    touched: dict[uuid.UUID, tuple[Actor, Conversation]] = {}
+    for actor, conversation, message in appended:
         if message.status == MessageStatus.queued.value:
             s.info[OUTBOUND_QUEUED] = True
         emit_txn(
@@ -85,7 +90,20 @@ async def do_append_messages_txn(
             conversation.workspace_id,
             MessageCreated(message=MessageOut.model_validate(message)),
         )
-    await emit_conversations_updated_txn(s, actor, list(touched.values()))
+        touched[conversation.id] = (actor, conversation)
+    await emit_conversations_updated_by_txn(s, list(touched.values()))
+
+
+async def do_append_messages_txn(
+    s: AsyncSession,
+    actor: Actor,
+    entries: Sequence[tuple[Conversation, Message]],
+    now: datetime,
+) -> None:
+    """Give each message its conversation's next seq, store them, and emit the events (see
+    `do_number_messages`: the conversations are locked by the caller)."""
+    do_number_messages(s, entries, now)
+    await emit_appended_txn(s, [(actor, c, m) for c, m in entries])
 
 
 def payload_of(
@@ -159,6 +177,16 @@ async def send_message(
         )
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedSend:
+    """An outbound message numbered in its conversation, before it is stored and queued."""
+
+    actor: Actor
+    conversation: Conversation
+    message: Message
+    channel: Channel
+
+
 async def do_send_txn(
     s: AsyncSession,
     actor: Actor,
@@ -173,10 +201,30 @@ async def do_send_txn(
     transaction: the one way every sender (members, API keys, workflow runs) sends.
 
     The caller holds the conversation's lock and has checked the sender may write to it;
-    here the channel's rules apply (WhatsApp's 24-hour window and templates), the message
-    takes the next seq, `message.created` is emitted and the outbound queue row written.
-    A sender without a user (an API key, a workflow run) is stored as a bot.
+    `prepare_send_txn` applies the channel's rules and numbers the message, and
+    `do_send_many_txn` stores it, emits `message.created` and writes the outbound queue row.
     """
+    prepared = await prepare_send_txn(
+        s, actor, conversation, body, now, channel=channel, uploads=uploads
+    )
+    await do_send_many_txn(s, [prepared])
+    do_bind_attachments_txn(uploads, prepared.message.id)  # after the message row exists
+    return prepared.message
+
+
+async def prepare_send_txn(
+    s: AsyncSession,
+    actor: Actor,
+    conversation: Conversation,
+    body: MessageSendIn,
+    now: datetime,
+    *,
+    channel: Channel | None = None,
+    uploads: Sequence[Attachment] = (),
+) -> PreparedSend:
+    """The channel's rules (WhatsApp's 24-hour window and templates), then the message with
+    the conversation's next seq, added to the session. A sender without a user (an API key,
+    a workflow run) is stored as a bot."""
     if channel is None:
         channel = await s.get_one(Channel, conversation.channel_id)
     if channel.type == WhatsAppAdapter.channel_type:
@@ -193,11 +241,17 @@ async def do_send_txn(
     message.reply_to_message_id = body.reply_to_message_id
     if body.id is not None:
         message.id = body.id
-    await do_append_messages_txn(s, actor, [(conversation, message)], now)
-    do_bind_attachments_txn(uploads, message.id)  # after the message row exists
-    if delivers(channel):
-        do_enqueue_txn(s, message)
-    return message
+    do_number_messages(s, [(conversation, message)], now)
+    return PreparedSend(actor, conversation, message, channel)
+
+
+async def do_send_many_txn(s: AsyncSession, sends: Sequence[PreparedSend]) -> None:
+    """Store prepared sends (one flush for all), emit their events and queue each for its
+    channel."""
+    await emit_appended_txn(s, [(p.actor, p.conversation, p.message) for p in sends])
+    for prepared in sends:
+        if delivers(prepared.channel):
+            do_enqueue_txn(s, prepared.message)
 
 
 async def _sent_before_txn(

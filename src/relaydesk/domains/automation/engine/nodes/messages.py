@@ -1,9 +1,11 @@
 """`send_message`: a reply in the run's conversation, queued in the step's transaction.
 
-It goes the way a member's reply goes (`do_send_txn`: the channel's rules, the next seq,
-`message.created`, the outbound queue row), so the channel's outbound pipeline sends it
-once; the sender is a bot (the run). A contact who opted out on that channel account gets
-nothing: the step is skipped with reason `consent.opted_out`.
+It goes the way a member's reply goes (`prepare_send_txn`: the channel's rules, the next
+seq; `do_send_many_txn`: `message.created`, the outbound queue row), so the channel's
+outbound pipeline sends it once; the sender is a bot (the run). While the runner stages a
+batch, the batch's sends are stored together at its end (`BatchData.stage_send`). A
+contact who opted out on that channel account gets nothing: the step is skipped with reason
+`consent.opted_out`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from relaydesk.domains.automation.error_codes import NO_CONVERSATION, OPTED_OUT
 from relaydesk.domains.automation.graph import SendMessageParams, TemplateRef
 from relaydesk.domains.contacts.models import ContactConsent
 from relaydesk.domains.contacts.schemas import ConsentStatus
-from relaydesk.domains.conversations.actions.messages import do_send_txn
+from relaydesk.domains.conversations.actions.messages import do_send_many_txn, prepare_send_txn
 from relaydesk.domains.conversations.models import Conversation, Message
 from relaydesk.domains.conversations.schemas import MessageSendIn
 
@@ -57,8 +59,12 @@ async def send_txn(
     if is_dry(ctx):
         output = {"dry_run": True, "would": {"send": what, "conversation_id": str(conversation.id)}}
         return StepResult(output=output), None
-    message = await do_send_txn(ctx.s, ctx.actor, conversation, body, ctx.now)
-    return None, message
+    prepared = await prepare_send_txn(ctx.s, ctx.actor, conversation, body, ctx.now)
+    if ctx.data.staging:
+        ctx.data.stage_send(prepared)
+    else:
+        await do_send_many_txn(ctx.s, [prepared])
+    return None, prepared.message
 
 
 @node("send_message")
