@@ -1,12 +1,12 @@
 """Claiming due runs and advancing them.
 
-`claim_txn` picks up to a batch of due runs: pending or waiting runs whose `wake_at` has
+`_pick_txn` picks up to a batch of due runs: pending or waiting runs whose `wake_at` has
 come, and running runs whose lease ran out (their process died). A contact's run is not
 taken while another of its runs is running, and a batch takes at most one run per contact,
 so a contact's runs take turns. A workflow over its `rate_limit_per_minute` has its runs put
 back by a few seconds (they wait their turn; none is dropped). On PostgreSQL `claim` commits
-the pick under a lease before the batch advances; on SQLite (one writer) the pick happens in
-the transaction that advances the batch (`run_due`).
+the pick (ids, `claim_txn`) under a lease before the batch advances; on SQLite (one writer)
+the pick reads the runs whole in the transaction that advances them (`take_txn`, `run_due`).
 
 `advance` executes the runs in one write transaction. It first tries the batch
 without savepoints, its step rows inserted together at the end (most batches have no failing
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Row, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import BindParameter, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -123,14 +123,12 @@ async def release_claims(db: Database, prefix: str) -> None:
         )
 
 
-_Due = Select[uuid.UUID, uuid.UUID | None, uuid.UUID, uuid.UUID, datetime | None]
-
-
-def _due_stmt(state: str, *, lock: bool) -> _Due:
+def _due_stmt(state: str, *, lock: bool, entity: bool) -> Select[Any]:
     """Due runs of one state, oldest first, skipping contacts with a run under way. One
     state per query so that the index (state, wake_at, id) yields them in order and the
     scan stops at `limit` (thousands of timers due at once share one `wake_at`). Built
-    once: `now` and `limit` are bound per execution."""
+    once: `now` and `limit` are bound per execution. `entity`: whole runs (to advance them
+    in the same transaction), else the columns the pick needs."""
     now: BindParameter[datetime] = bindparam("now")
     other = aliased(WorkflowRun)
     busy_contact = (
@@ -145,14 +143,19 @@ def _due_stmt(state: str, *, lock: bool) -> _Due:
     )
     # A running run is due again when its lease ran out (its process died).
     due = WorkflowRun.lease_until < now if state == "running" else WorkflowRun.wake_at <= now
-    stmt = (
-        select(
+    columns = (
+        (WorkflowRun,)
+        if entity
+        else (
             WorkflowRun.id,
             WorkflowRun.contact_id,
             WorkflowRun.workflow_id,
             WorkflowRun.version_id,
             WorkflowRun.wake_at,
         )
+    )
+    stmt = (
+        select(*columns)
         .where(WorkflowRun.state == state, due, ~busy_contact)
         .order_by(WorkflowRun.wake_at, WorkflowRun.id)
         .limit(bindparam("limit"))
@@ -161,40 +164,61 @@ def _due_stmt(state: str, *, lock: bool) -> _Due:
 
 
 _DUE_STATES = ("pending", "waiting", "running")
-_DUE = {lock: [_due_stmt(state, lock=lock) for state in _DUE_STATES] for lock in (False, True)}
+# PostgreSQL picks ids under row locks; SQLite (one writer) picks whole runs to advance.
+_DUE_IDS = [_due_stmt(state, lock=True, entity=False) for state in _DUE_STATES]
+_DUE_RUNS = [_due_stmt(state, lock=False, entity=True) for state in _DUE_STATES]
 
 
 async def claim_txn(
     s: AsyncSession, graphs: Graphs, now: datetime, batch_size: int
 ) -> list[uuid.UUID]:
-    """Up to `batch_size` due runs, at most one per contact, none of a contact with a run
-    under way; runs of a workflow over its `rate_limit_per_minute` are put back a few
-    seconds instead. On PostgreSQL the runs read are locked until the transaction ends."""
-    window = batch_size * 2
-    params = {"now": now, "limit": window}
-    rows: list[Row[uuid.UUID, uuid.UUID | None, uuid.UUID, uuid.UUID, datetime | None]] = []
-    for stmt in _DUE[s.get_bind().dialect.name != "sqlite"]:
-        rows += (await s.execute(stmt, params)).all()
+    """The ids of up to `batch_size` due runs (see `_pick_txn`), locked until the
+    transaction ends."""
+    rows: list[Any] = []
+    for stmt in _DUE_IDS:
+        rows += (await s.execute(stmt, {"now": now, "limit": batch_size * 2})).all()
+    return [row.id for row in await _pick_txn(s, graphs, now, batch_size, rows)]
+
+
+async def take_txn(
+    s: AsyncSession, graphs: Graphs, now: datetime, batch_size: int
+) -> list[WorkflowRun]:
+    """Up to `batch_size` due runs, whole, to advance in this transaction (one writer: no
+    lock is needed). Read `batch_size` per state: a batch smaller after the pick is still
+    a batch, and every run read is one to convert."""
+    rows: list[Any] = []
+    for stmt in _DUE_RUNS:
+        rows += (await s.scalars(stmt, {"now": now, "limit": batch_size})).all()
+    return await _pick_txn(s, graphs, now, batch_size, rows)
+
+
+async def _pick_txn(
+    s: AsyncSession, graphs: Graphs, now: datetime, batch_size: int, rows: list[Any]
+) -> list[Any]:
+    """Of due `rows` (runs, or rows with their id, contact_id, workflow_id, version_id and
+    wake_at), oldest first: at most `batch_size`, one per contact; runs of a workflow over
+    its `rate_limit_per_minute` are put back a few seconds instead."""
     if not rows:
         return []
-    rows.sort(key=lambda r: (r[4] or now, r[0]))
-    rows = rows[:window]
-    taken: list[uuid.UUID] = []
+    rows.sort(key=lambda r: (r.wake_at or now, r.id))
+    taken: list[Any] = []
     contacts: set[uuid.UUID] = set()
     per_workflow: dict[uuid.UUID, list[uuid.UUID]] = {}
-    for run_id, contact_id, workflow_id, _version_id, _wake_at in rows:
-        if contact_id is not None:
-            if contact_id in contacts:
+    for row in rows:
+        if row.contact_id is not None:
+            if row.contact_id in contacts:
                 continue
-            contacts.add(contact_id)
-        per_workflow.setdefault(workflow_id, []).append(run_id)
-        taken.append(run_id)
+            contacts.add(row.contact_id)
+        per_workflow.setdefault(row.workflow_id, []).append(row.id)
+        taken.append(row)
         if len(taken) >= batch_size:
             break
-    graphs_by_version = await graphs.get_many(s, {r[3] for r in rows})
+    graphs_by_version = await graphs.get_many(s, {r.version_id for r in taken})
     limits = {
-        r[2]: (graphs_by_version.get(r[3]) or {}).get("settings", {}).get("rate_limit_per_minute")
-        for r in rows
+        r.workflow_id: (graphs_by_version.get(r.version_id) or {})
+        .get("settings", {})
+        .get("rate_limit_per_minute")
+        for r in taken
     }
     deferred = await _over_limit_txn(s, per_workflow, limits, now)
     if deferred:
@@ -202,8 +226,9 @@ async def claim_txn(
             update(WorkflowRun)
             .where(WorkflowRun.id.in_(deferred))
             .values(state="pending", wake_at=now + _RATE_PUSHBACK)
+            .execution_options(synchronize_session=False)
         )
-        taken = [t for t in taken if t not in deferred]
+        taken = [t for t in taken if t.id not in deferred]
     return taken
 
 
@@ -340,17 +365,12 @@ async def _advance_batch(
     async with db.write("automation_advance") as s:
         now = utcnow()
         if run_ids is None:
-            taken = await claim_txn(s, graphs, now, batch_size)
-            if not taken:
-                return 0
-            query = select(WorkflowRun).where(
-                WorkflowRun.id.in_(bindparam("ids", taken, expanding=True))
-            )
+            runs = await take_txn(s, graphs, now, batch_size)
         else:
             query = select(WorkflowRun).where(
                 WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id
             )
-        runs = list(await s.scalars(query.order_by(WorkflowRun.wake_at, WorkflowRun.id)))
+            runs = list(await s.scalars(query.order_by(WorkflowRun.wake_at, WorkflowRun.id)))
         if not runs:
             return 0
         data = BatchData(s)

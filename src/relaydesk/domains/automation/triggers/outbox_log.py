@@ -75,16 +75,15 @@ async def next_batch(
         )
         present = set(await s.scalars(select(OutboxEvent.workspace_id).where(*in_range).distinct()))
         wanted = await interested(s, present) if present else set()
-        rows = []
+        events: list[PublishedEvent] = []
         if wanted:
-            rows = (
-                await s.execute(
-                    select(OutboxEvent.position, *PublishedEvent.COLUMNS)
-                    .where(*in_range, OutboxEvent.workspace_id.in_(wanted))
-                    .order_by(OutboxEvent.position)
-                )
-            ).all()
-        yield Batch(s, upto - cursor, [PublishedEvent(*row) for row in rows])
+            rows = await s.execute(
+                select(OutboxEvent.position, *PublishedEvent.COLUMNS)
+                .where(*in_range, OutboxEvent.workspace_id.in_(wanted))
+                .order_by(OutboxEvent.position)
+            )
+            events = [PublishedEvent(*row) for row in rows]
+        yield Batch(s, upto - cursor, events)
         await s.execute(
             update(AutomationCursor)
             .where(AutomationCursor.name == name)
