@@ -53,6 +53,8 @@ CURSOR = "waiting"
 CUSTOMER = "customer_waiting"
 AGENT = "agent_waiting"
 WAITING_TRIGGERS = frozenset({CUSTOMER, AGENT})
+# The outbox events the timers are armed and disarmed by.
+WAITING_EVENT_TYPES = ("message.created",)
 REPLIED = "automation.replied"
 NOT_OPEN = "automation.conversation_not_open"
 # A newer message of the same side arrived: its own timer counts instead.
@@ -118,7 +120,7 @@ async def arm_once(
         return {ws for ws in workspace_ids if index.types(ws) & WAITING_TRIGGERS}
 
     async with outbox_log.next_batch(
-        db, CURSOR, _ADVISORY_KEY, batch_size, ("message.created",), interested
+        db, CURSOR, _ADVISORY_KEY, batch_size, WAITING_EVENT_TYPES, interested
     ) as batch:
         if batch.events:
             await _apply_txn(batch.s, index, batch.events, unit_seconds, max_depth)
