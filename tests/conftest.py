@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -159,3 +162,38 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             # Wide enough that rich never wraps a report line.
             "COLUMNS": "200",
         }
+
+
+@dataclass
+class Post:
+    idempotency_key: str | None
+    body: bytes
+    at: datetime
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[str, list[Post]]]:
+    """An API channel's receiver on 127.0.0.1: records each outbound post."""
+    posts: list[Post] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                posts.append(Post(self.headers.get("Idempotency-Key"), body, datetime.now(UTC)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", posts
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -9,17 +9,12 @@ import asyncio
 import dataclasses
 import os
 import signal
-import threading
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import make_url
 
@@ -28,47 +23,12 @@ from relaydesk.db.database import create_engine
 from relaydesk.domains.automation.models import WorkflowRun, WorkflowVersion
 from relaydesk.domains.channels.models import OutboundJob
 from tests.automation import graph, publish, run_detail, runs, wait_for_runs
-from tests.conftest import Account, signup
+from tests.conftest import Account, Post, signup
 from tests.harness import TEST_SECRET, serve_process_handle, wait_until
 from tests.messaging import create_channel, inbound
 
 WAIT_SECONDS = 3
 MESSAGE = {"type": "message_received"}
-
-
-@dataclasses.dataclass
-class Post:
-    idempotency_key: str | None
-    body: bytes
-    at: datetime
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[str, list[Post]]]:
-    """The API channel's receiver: records each outbound post."""
-    posts: list[Post] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with lock:
-                posts.append(Post(self.headers.get("Idempotency-Key"), body, datetime.now(UTC)))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", posts
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def _env(cli_env: dict[str, str], executor: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ failure edge."""
 from __future__ import annotations
 
 import itertools
+import json
 import time
 from datetime import datetime
 from typing import Any
@@ -22,9 +23,15 @@ from tests.automation import (
     runs,
     wait_for_runs,
 )
-from tests.conftest import signup
+from tests.conftest import Post, signup
 from tests.harness import Server, wait_until
-from tests.messaging import api_channel, inbound, new_bot_token, telegram_channel
+from tests.messaging import (
+    api_channel,
+    create_channel,
+    inbound,
+    new_bot_token,
+    telegram_channel,
+)
 
 MESSAGE = {"type": "message_received"}
 
@@ -154,6 +161,66 @@ def test_wait_then_send_resumes_once_with_steps_in_the_api(
         "GET", owner.ws(f"/contacts/{done['contact_id']}/workflow-runs")
     ).json()["items"]
     assert [r["id"] for r in contact_runs] == [done["id"]]
+
+
+def test_a_batch_of_runs_sending_twice_numbers_each_conversation_in_order(
+    server: Server, client: httpx.Client, sink: tuple[str, list[Post]]
+) -> None:
+    """Runs advanced together store their sends together at the batch's end: each
+    conversation still gets its replies in order, with dense seqs, each step names the
+    message it sent, and each reply is delivered once."""
+    url, posts = sink
+    owner = signup(client)
+    channel = create_channel(owner, {"type": "api", "name": "Batch", "outbound_url": url})["id"]
+    workflow = publish(
+        owner,
+        graph(
+            {**MESSAGE, "params": {"keywords": {"mode": "exact", "values": ["twice"]}}},
+            [
+                {"id": "one", "type": "send_message", "params": {"text": "one {{contact.name}}"}},
+                {"id": "two", "type": "send_message", "params": {"text": "two"}},
+            ],
+            [("trigger", "one"), ("one", "two")],
+        ),
+    )
+    # One request, one commit: the runs start together and are due together.
+    batch = owner.request(
+        "POST",
+        owner.ws(f"/channels/{channel}/inbound/batch"),
+        json={
+            "messages": [
+                {
+                    "external_id": f"twice-{n}",
+                    "contact": {"external_id": f"twice-{n}", "name": f"C{n}"},
+                    "text": "twice",
+                }
+                for n in range(8)
+            ]
+        },
+    )
+    assert batch.status_code == 200, batch.text
+    done = wait_for_runs(owner, workflow["id"], 8, {"completed"})
+    assert len(done) == 8
+    for run in done:
+        conversation = run["conversation_id"]
+        thread = messages(owner, conversation)
+        name = owner.request("GET", owner.ws(f"/contacts/{run['contact_id']}")).json()["name"]
+        assert [(m["seq"], m["direction"], m["text"]) for m in thread] == [
+            (1, "in", "twice"),
+            (2, "out", f"one {name}"),
+            (3, "out", "two"),
+        ]
+        steps = {s["node_id"]: s["output"] for s in run_detail(owner, run["id"])["steps"]}
+        assert steps["one"] == {"message_id": thread[1]["id"], "seq": 2}
+        assert steps["two"] == {"message_id": thread[2]["id"], "seq": 3}
+        found = owner.request("GET", owner.ws(f"/conversations/{conversation}")).json()
+        assert (found["last_seq"], found["last_message_preview"]) == (3, "two")
+    wait_until(lambda: len(posts) >= 16, WAIT, "16 replies delivered")
+    delivered = [json.loads(p.body) for p in posts]
+    assert len(delivered) == 16
+    for run in done:
+        mine = [d for d in delivered if d["conversation_id"] == run["conversation_id"]]
+        assert sorted((d["seq"], d["text"][:3]) for d in mine) == [(2, "one"), (3, "two")]
 
 
 def test_retries_then_the_failure_edge_and_a_failed_run(
