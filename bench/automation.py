@@ -23,14 +23,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +46,7 @@ from relaydesk.domains.automation.triggers.index import TriggerIndex
 from relaydesk.domains.automation.triggers.messages import message_data
 from relaydesk.domains.contacts.models import Contact
 from relaydesk.settings import load_settings
+from relaydesk.testing.receiver import receiver
 
 WORKFLOWS = int(os.environ.get("BENCH_AUTOMATION_WORKFLOWS", "1000"))
 TIMERS = int(os.environ.get("BENCH_AUTOMATION_TIMERS", "10000"))
@@ -128,33 +127,6 @@ def _server() -> Iterator[_Serve]:
             yield serve
         finally:
             serve.stop()
-
-
-@contextmanager
-def _sink() -> Iterator[tuple[str, list[float]]]:
-    """A local receiver for the API channel's outbound posts: it records when each came."""
-    received: list[float] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            with lock:
-                received.append(time.time())
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", received
-    finally:
-        httpd.shutdown()
 
 
 def _database(data_dir: Path) -> Database:
@@ -473,7 +445,7 @@ async def _finished(data_dir: Path, workflow_id: str) -> list[datetime]:
 
 
 def bench_throughput() -> list[list[str]]:
-    with _sink() as (url, received), _server() as serve:
+    with receiver() as (url, received), _server() as serve:
         owner = _Owner(serve.base_url)
         channel = owner.channel(url)
         workflow = owner.publish(

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from relaydesk.testing.receiver import Post, receiver
 from tests.harness import BACKEND, Server, make_settings, running_server, throwaway_database
 
 
@@ -164,36 +162,8 @@ def cli_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         }
 
 
-@dataclass
-class Post:
-    idempotency_key: str | None
-    body: bytes
-    at: datetime
-
-
 @pytest.fixture
 def sink() -> Iterator[tuple[str, list[Post]]]:
     """An API channel's receiver on 127.0.0.1: records each outbound post."""
-    posts: list[Post] = []
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            with lock:
-                posts.append(Post(self.headers.get("Idempotency-Key"), body, datetime.now(UTC)))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", posts
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with receiver() as found:
+        yield found

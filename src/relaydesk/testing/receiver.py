@@ -1,0 +1,47 @@
+"""A local receiver of outbound posts (an API channel's `outbound_url`) for tests and
+benchmarks: it answers every POST with 200 and records it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Post:
+    idempotency_key: str | None
+    body: bytes
+    at: datetime
+
+
+@contextmanager
+def receiver() -> Iterator[tuple[str, list[Post]]]:
+    """(its URL on 127.0.0.1, the posts received so far, in arrival order)."""
+    posts: list[Post] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                posts.append(Post(self.headers.get("Idempotency-Key"), body, datetime.now(UTC)))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/hook", posts
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
