@@ -26,8 +26,8 @@ from relaydesk.events.models import OutboxEvent
 from relaydesk.events.published import PublishedEvent
 from relaydesk.events.schemas import AnyEvent
 
-# In `session.info` when a transaction wrote outbox rows: the set of their event types
-# (commit listeners wake only the readers of those types).
+# In `session.info` when a transaction wrote outbox rows: the set of their event types;
+# read by commit listeners.
 OUTBOX_WRITTEN = "relaydesk_outbox_written"
 # The events a SQLite transaction positioned itself, in position order.
 PUBLISHED = "relaydesk_outbox_published"

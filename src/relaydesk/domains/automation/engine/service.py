@@ -17,10 +17,9 @@ from relaydesk.db.database import shielded
 from relaydesk.domains.automation.engine.runner import Graphs, release_claims, run_due
 from relaydesk.domains.automation.engine.scheduler import Scheduler
 from relaydesk.domains.automation.engine.starts import RUNS_STARTED
-from relaydesk.domains.automation.engine.waiting import WAITING_EVENT_TYPES, WaitingTimers
+from relaydesk.domains.automation.engine.waiting import WaitingTimers
 from relaydesk.domains.automation.models import WorkflowRun
 from relaydesk.domains.automation.triggers.consumer import consume_once, init_cursor
-from relaydesk.domains.automation.triggers.derive import EVENT_TYPES
 from relaydesk.domains.automation.triggers.index import TriggerIndex
 from relaydesk.events.outbox import OUTBOX_WRITTEN
 from relaydesk.runtime.executor import claim_prefix, executor_id, new_claim_id
@@ -85,12 +84,8 @@ class AutomationEngine:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     def _on_commit(self, session: AsyncSession) -> None:
-        # Only a commit with events a reader takes wakes it (status updates, say, do not;
-        # their positions are passed over at the reader's next batch).
-        written: set[str] = session.info.get(OUTBOX_WRITTEN) or set()
-        if not written.isdisjoint(EVENT_TYPES):
+        if session.info.get(OUTBOX_WRITTEN):
             self._consumer_wake.set()
-        if not written.isdisjoint(WAITING_EVENT_TYPES):
             self._waiting.wake()
         if session.info.get(RUNS_STARTED):
             self._runner_wake.set()
