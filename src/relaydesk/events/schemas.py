@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from relaydesk.domains.contacts.schemas import ContactOut
+from relaydesk.domains.contacts.schemas import ContactChanges, ContactOut
 from relaydesk.domains.conversations.schemas import ConversationOut, MessageOut, MessageStatus
 
 
@@ -27,8 +27,11 @@ class ConversationUpdated(BaseModel):
 
 
 class ContactUpdated(BaseModel):
+    """`changes`: the tags and attributes this change added, removed or set."""
+
     type: Literal["contact.updated"] = "contact.updated"
     contact: ContactOut
+    changes: ContactChanges = Field(default_factory=ContactChanges)
 
 
 class ContactMerged(BaseModel):

@@ -151,8 +151,8 @@ class AutomationRevision(Base):
 
 
 class AutomationSnapshot(Base):
-    """The last state the trigger consumer saw of a contact (tags, attributes) or a
-    conversation (status, assignee): changes are the difference to it."""
+    """The last state the trigger consumer saw of a conversation (status, assignee):
+    changes are the difference to it."""
 
     __tablename__ = "automation_snapshots"
 

@@ -82,6 +82,31 @@ class ContactOut(BaseModel):
     last_seen_at: datetime | None
 
 
+class AttributeChange(BaseModel):
+    old: Any = None
+    new: Any = None
+
+
+class ContactChanges(BaseModel):
+    """What a `contact.updated` event changed of the contact's tags and attributes (its
+    other fields are in the event's `contact`). Empty when only other fields changed."""
+
+    tags_added: list[str] = Field(default_factory=list)
+    tags_removed: list[str] = Field(default_factory=list)
+    attributes: dict[str, AttributeChange] = Field(default_factory=dict)
+
+    @classmethod
+    def of_attributes(cls, old: dict[str, Any], new: dict[str, Any]) -> ContactChanges:
+        keys = sorted(set(old) | set(new))
+        return cls(
+            attributes={
+                k: AttributeChange(old=old.get(k), new=new.get(k))
+                for k in keys
+                if old.get(k) != new.get(k)
+            }
+        )
+
+
 class ContactListItem(ContactOut):
     tags: list[str]
 

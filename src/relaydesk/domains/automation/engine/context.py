@@ -74,8 +74,8 @@ class BatchData:
 
     def stage_tags(
         self, workspace_id: uuid.UUID, contact_id: uuid.UUID, tags: Iterable[str], *, add: bool
-    ) -> bool:
-        """Stage adding or removing a contact's tags; True when that changes them. A contact's
+    ) -> list[str]:
+        """Stage adding or removing a contact's tags; the tags that changes. A contact's
         staged adds and removes never share a tag, so their order no longer matters."""
         have = self.tags.setdefault(contact_id, set())
         changing = set(tags) - have if add else set(tags) & have
@@ -89,7 +89,7 @@ class BatchData:
             have.difference_update(changing)
             adds.difference_update(changing)
             removes.update(changing)
-        return bool(changing)
+        return sorted(changing)
 
     def stage_send(self, prepared: PreparedSend) -> None:
         """A numbered message, stored with the batch's other sends (one flush, one read of

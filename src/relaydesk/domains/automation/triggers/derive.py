@@ -1,10 +1,11 @@
 """From outbox events to trigger occurrences.
 
-`message.created` (inbound), `conversation.created` and `contact.created` map one to one.
-Changes that events do not spell out (a tag added, an attribute changed, a status moved, an
-assignee set) are the difference between the object now and the snapshot the consumer kept
-of it (`automation_snapshots`), which it then updates. A change is therefore attributed to
-the first event of its object that the consumer reads after it; an object without a
+`message.created` (inbound), `conversation.created` and `contact.created` map one to one;
+`contact.updated` names its tag and attribute changes itself (`changes`). Conversation
+changes that events do not spell out (a status moved, an assignee set) are the difference
+between the conversation now and the snapshot the consumer kept of it
+(`automation_snapshots`), which it then updates. A change is therefore attributed to the
+first event of its conversation that the consumer reads after it; a conversation without a
 snapshot (older than automation) gets one as its baseline and fires nothing that time.
 """
 
@@ -20,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.domains.automation.models import AutomationSnapshot
 from relaydesk.domains.automation.triggers.base import Occurrence
 from relaydesk.domains.automation.triggers.messages import message_data
-from relaydesk.domains.contacts.models import ContactTag
 from relaydesk.domains.conversations.models import Conversation
 from relaydesk.events.published import PublishedEvent
 
@@ -87,16 +87,11 @@ async def derive_txn(s: AsyncSession, events: Sequence[PublishedEvent]) -> list[
         )
         conversations = {r[0]: (r[1], r[2]) for r in found_rows}
     tracked = {
-        uuid.UUID(e.payload["contact"]["id"])
-        for e in events
-        if e.type in ("contact.created", "contact.updated")
-    } | {
         uuid.UUID(e.payload["conversation"]["id"])
         for e in events
         if e.type in ("conversation.created", "conversation.updated")
     }
     snapshots = _Snapshots({})
-    tags: dict[uuid.UUID, set[str]] = {}
     if tracked:
         rows = await s.execute(
             select(AutomationSnapshot.object_id, AutomationSnapshot.state).where(
@@ -104,20 +99,9 @@ async def derive_txn(s: AsyncSession, events: Sequence[PublishedEvent]) -> list[
             )
         )
         snapshots = _Snapshots({r[0]: r[1] for r in rows})
-        contact_ids = {
-            uuid.UUID(e.payload["contact"]["id"]) for e in events if e.type.startswith("contact.")
-        }
-        if contact_ids:
-            tag_rows = await s.execute(
-                select(ContactTag.contact_id, ContactTag.tag).where(
-                    ContactTag.contact_id.in_(contact_ids)
-                )
-            )
-            for contact_id, tag in tag_rows:
-                tags.setdefault(contact_id, set()).add(tag)
     found: list[Occurrence] = []
     for event in events:
-        found.extend(_occurrences(event, conversations, snapshots, tags))
+        found.extend(_occurrences(event, conversations, snapshots))
     await snapshots.save_txn(s)
     return found
 
@@ -126,7 +110,6 @@ def _occurrences(
     event: PublishedEvent,
     conversations: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
     snapshots: _Snapshots,
-    tags: dict[uuid.UUID, set[str]],
 ) -> list[Occurrence]:
     def occ(kind: str, contact: Any, conversation: Any, **data: Any) -> Occurrence:
         return Occurrence(
@@ -177,30 +160,23 @@ def _occurrences(
         if state["assignee"] and before["assignee"] != state["assignee"]:
             found.append(occ("conversation_assigned", contact, cid, assignee=state["assignee"]))
         return found
-    contact = payload["contact"]
-    contact_id = uuid.UUID(contact["id"])
-    state = {"tags": sorted(tags.get(contact_id, set())), "attributes": contact["attributes"]}
-    before = snapshots.get(contact_id)
-    snapshots.put(event.workspace_id, contact_id, state)
+    contact_id = uuid.UUID(payload["contact"]["id"])
     if event.type == "contact.created":
         return [occ("contact_created", contact_id, None)]
     found = [occ("contact_updated", contact_id, None)]
-    if before is None:
-        return found
-    old_tags, new_tags = set(before["tags"]), set(state["tags"])
-    found += [occ("tag_added", contact_id, None, tag=t) for t in sorted(new_tags - old_tags)]
-    found += [occ("tag_removed", contact_id, None, tag=t) for t in sorted(old_tags - new_tags)]
-    old_attrs, new_attrs = before["attributes"], state["attributes"]
-    for key in sorted(set(old_attrs) | set(new_attrs)):
-        if old_attrs.get(key) != new_attrs.get(key):
-            found.append(
-                occ(
-                    "attribute_changed",
-                    contact_id,
-                    None,
-                    key=key,
-                    old=old_attrs.get(key),
-                    new=new_attrs.get(key),
-                )
+    # Events written before changes were named carry none: they fire `contact_updated` only.
+    changes = payload.get("changes") or {}
+    found += [occ("tag_added", contact_id, None, tag=t) for t in changes.get("tags_added", [])]
+    found += [occ("tag_removed", contact_id, None, tag=t) for t in changes.get("tags_removed", [])]
+    for key, change in sorted(changes.get("attributes", {}).items()):
+        found.append(
+            occ(
+                "attribute_changed",
+                contact_id,
+                None,
+                key=key,
+                old=change.get("old"),
+                new=change.get("new"),
             )
+        )
     return found

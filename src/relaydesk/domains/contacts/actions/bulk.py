@@ -36,11 +36,13 @@ async def bulk_contacts(db: Database, actor: Actor, workspace_id: uuid.UUID, bod
             affected = len(contacts)
         else:
             if body.action is BulkAction.tag:
-                changed = await do_add_tags_many_txn(s, workspace_id, ids, tags)
+                added = await do_add_tags_many_txn(s, workspace_id, ids, tags)
+                emit_updated_txn(s, actor, workspace_id, contacts, added=added)
+                affected = len(added)
             else:
-                changed = await do_remove_tags_many_txn(s, ids, tags)
-            emit_updated_txn(s, actor, workspace_id, contacts, changed)
-            affected = len(changed)
+                removed = await do_remove_tags_many_txn(s, ids, tags)
+                emit_updated_txn(s, actor, workspace_id, contacts, removed=removed)
+                affected = len(removed)
         if affected:
             record_txn(
                 s,

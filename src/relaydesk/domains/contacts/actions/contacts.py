@@ -22,6 +22,7 @@ from relaydesk.domains.contacts.models import Contact, ContactConsent, ContactTa
 from relaydesk.domains.contacts.queries import definitions_txn
 from relaydesk.domains.contacts.schemas import (
     ConsentIn,
+    ContactChanges,
     ContactCreateIn,
     ContactOut,
     ContactUpdateIn,
@@ -92,16 +93,20 @@ async def lock_contacts_txn(
     return list(rows)
 
 
+# Per contact, the tags a write added or removed (contacts it did not change are absent).
+TagChanges = dict[uuid.UUID, list[str]]
+
+
 async def do_add_tags_batch_txn(
     s: AsyncSession, workspace_id: uuid.UUID, wanted: Mapping[uuid.UUID, Iterable[str]]
-) -> set[uuid.UUID]:
+) -> TagChanges:
     """Add to each contact the tags it lacks (the caller holds their locks), in two
     statements whatever the count: one read of the tags they have, one multi-row insert
-    (a row already there is left alone); the ids of the contacts that gained any."""
+    (a row already there is left alone); per contact that gained any, the tags it gained."""
     per_contact = {c: list(dict.fromkeys(tags)) for c, tags in wanted.items()}
     per_contact = {c: tags for c, tags in per_contact.items() if tags}
     if not per_contact:
-        return set()
+        return {}
     rows = await s.execute(
         select(ContactTag.contact_id, ContactTag.tag).where(
             ContactTag.contact_id.in_(per_contact),
@@ -115,12 +120,15 @@ async def do_add_tags_batch_txn(
             ignoring_insert(s, ContactTag),
             [{"contact_id": c, "tag": t, "workspace_id": workspace_id} for c, t in new],
         )
-    return {c for c, _ in new}
+    added: TagChanges = {}
+    for contact_id, tag in new:
+        added.setdefault(contact_id, []).append(tag)
+    return {c: sorted(tags) for c, tags in added.items()}
 
 
 async def do_add_tags_many_txn(
     s: AsyncSession, workspace_id: uuid.UUID, contact_ids: Sequence[uuid.UUID], tags: Iterable[str]
-) -> set[uuid.UUID]:
+) -> TagChanges:
     """The same tags for every contact (see `do_add_tags_batch_txn`)."""
     wanted = list(tags)
     return await do_add_tags_batch_txn(s, workspace_id, dict.fromkeys(contact_ids, wanted))
@@ -135,29 +143,30 @@ async def do_add_tags_txn(
 
 async def do_remove_tags_batch_txn(
     s: AsyncSession, unwanted: Mapping[uuid.UUID, Iterable[str]]
-) -> set[uuid.UUID]:
+) -> TagChanges:
     """Remove the tags from each contact (the caller holds their locks), one statement per
-    distinct set of tags; the ids of the contacts that had any. Removing a tag a contact
-    lacks changes nothing."""
+    distinct set of tags; per contact that had any, the tags it lost. Removing a tag a
+    contact lacks changes nothing."""
     by_tags: dict[tuple[str, ...], list[uuid.UUID]] = {}
     for contact_id, tags in unwanted.items():
         wanted = tuple(sorted(set(tags)))
         if wanted:
             by_tags.setdefault(wanted, []).append(contact_id)
-    changed: set[uuid.UUID] = set()
+    removed: TagChanges = {}
     for wanted, contact_ids in by_tags.items():
-        removed = await s.scalars(
+        rows = await s.execute(
             delete(ContactTag)
             .where(ContactTag.contact_id.in_(contact_ids), ContactTag.tag.in_(wanted))
-            .returning(ContactTag.contact_id)
+            .returning(ContactTag.contact_id, ContactTag.tag)
         )
-        changed.update(removed.all())
-    return changed
+        for contact_id, tag in rows:
+            removed.setdefault(contact_id, []).append(tag)
+    return {c: sorted(tags) for c, tags in removed.items()}
 
 
 async def do_remove_tags_many_txn(
     s: AsyncSession, contact_ids: Sequence[uuid.UUID], tags: Iterable[str]
-) -> set[uuid.UUID]:
+) -> TagChanges:
     """The same tags from every contact (see `do_remove_tags_batch_txn`)."""
     wanted = list(tags)
     return await do_remove_tags_batch_txn(s, dict.fromkeys(contact_ids, wanted))
@@ -168,11 +177,22 @@ def emit_updated_txn(
     actor: Actor,
     workspace_id: uuid.UUID,
     contacts: Iterable[Contact],
-    changed: set[uuid.UUID],
+    added: Mapping[uuid.UUID, list[str]] | None = None,
+    removed: Mapping[uuid.UUID, list[str]] | None = None,
 ) -> None:
+    """`contact.updated` for each of `contacts` whose tags changed, naming the change."""
+    added, removed = added or {}, removed or {}
     for contact in contacts:
-        if contact.id in changed:
-            emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        if contact.id in added or contact.id in removed:
+            changes = ContactChanges(
+                tags_added=added.get(contact.id, []), tags_removed=removed.get(contact.id, [])
+            )
+            emit_txn(
+                s,
+                actor,
+                workspace_id,
+                ContactUpdated(contact=contact_out(contact), changes=changes),
+            )
 
 
 async def do_delete_contacts_txn(
@@ -243,6 +263,7 @@ async def update_contact(
         if "owner_user_id" in sent:
             await check_owner_txn(s, workspace_id, body.owner_user_id)
             contact.owner_user_id = body.owner_user_id
+        before = contact.attributes
         if body.attributes:
             removed = {k for k, v in body.attributes.items() if v is None}
             changed = await check_attributes_txn(
@@ -252,7 +273,10 @@ async def update_contact(
             # A new dict: the JSON column only notices assignment, not mutation.
             contact.attributes = {**kept, **changed}
         await s.flush()
-        emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        changes = ContactChanges.of_attributes(before, contact.attributes)
+        emit_txn(
+            s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes)
+        )
     return contact
 
 
@@ -281,8 +305,8 @@ async def add_tags(
     async with db.write("add_contact_tags") as s:
         await require_txn(s, actor, workspace_id, WRITE)
         contact = await lock_contact_txn(s, workspace_id, contact_id)
-        changed = await do_add_tags_many_txn(s, workspace_id, [contact.id], tags)
-        emit_updated_txn(s, actor, workspace_id, [contact], changed)
+        added = await do_add_tags_many_txn(s, workspace_id, [contact.id], tags)
+        emit_updated_txn(s, actor, workspace_id, [contact], added=added)
 
 
 async def remove_tag(
@@ -292,8 +316,8 @@ async def remove_tag(
     async with db.write("remove_contact_tag") as s:
         await require_txn(s, actor, workspace_id, WRITE)
         contact = await lock_contact_txn(s, workspace_id, contact_id)
-        changed = await do_remove_tags_many_txn(s, [contact.id], [tag])
-        emit_updated_txn(s, actor, workspace_id, [contact], changed)
+        removed = await do_remove_tags_many_txn(s, [contact.id], [tag])
+        emit_updated_txn(s, actor, workspace_id, [contact], removed=removed)
 
 
 async def set_consent(

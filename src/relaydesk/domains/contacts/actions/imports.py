@@ -22,7 +22,7 @@ from relaydesk.domains.contacts.actions.contacts import WRITE, contact_out
 from relaydesk.domains.contacts.csv_io import ContactRow, parse_file
 from relaydesk.domains.contacts.models import Contact, ContactTag
 from relaydesk.domains.contacts.queries import definitions_txn
-from relaydesk.domains.contacts.schemas import ImportReport
+from relaydesk.domains.contacts.schemas import ContactChanges, ImportReport
 from relaydesk.domains.workspaces.access import load_access_txn, require_txn
 from relaydesk.domains.workspaces.models import Workspace
 from relaydesk.errors import AppError, CommonError, not_found
@@ -122,6 +122,8 @@ async def _upsert_txn(
     by_email, by_phone = await _matches_txn(s, workspace_id, rows)
     new: dict[uuid.UUID, Contact] = {}
     changed: dict[uuid.UUID, Contact] = {}
+    # The attributes of each existing contact before the file touched it.
+    before: dict[uuid.UUID, dict[str, Any]] = {}
     tags: dict[uuid.UUID, list[str]] = {}
     updated = 0
     for row in rows:
@@ -142,6 +144,7 @@ async def _upsert_txn(
             updated += 1
             if contact.id not in new:
                 changed[contact.id] = contact
+                before.setdefault(contact.id, contact.attributes)
         _apply(contact, row)
         # Later rows of the same file match what earlier rows stored.
         if contact.email:
@@ -152,11 +155,15 @@ async def _upsert_txn(
     if new:
         await s.execute(insert(Contact), [_values(c) for c in new.values()])
     await s.flush()
-    await _add_tags_txn(s, workspace_id, tags, existing=list(changed))
+    added = await _add_tags_txn(s, workspace_id, tags, existing=list(changed))
     for contact in new.values():
         emit_txn(s, actor, workspace_id, ContactCreated(contact=contact_out(contact)))
     for contact in changed.values():
-        emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        changes = ContactChanges.of_attributes(before[contact.id], contact.attributes)
+        changes.tags_added = added.get(contact.id, [])
+        emit_txn(
+            s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes)
+        )
     return len(new), updated
 
 
@@ -165,19 +172,27 @@ async def _add_tags_txn(
     workspace_id: uuid.UUID,
     tags: dict[uuid.UUID, list[str]],
     existing: list[uuid.UUID],
-) -> None:
-    """Add every missing (contact, tag) pair, reading the existing ones in one query."""
+) -> dict[uuid.UUID, list[str]]:
+    """Add every missing (contact, tag) pair, reading the existing ones in one query; the
+    tags each contact gained."""
     have: set[tuple[uuid.UUID, str]] = set()
     if existing:
         found = await s.execute(
             select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(existing))
         )
         have = {(contact_id, tag) for contact_id, tag in found}
-    rows = [
-        {"contact_id": contact_id, "tag": tag, "workspace_id": workspace_id}
+    added = {
+        contact_id: new
         for contact_id, wanted in tags.items()
-        for tag in dict.fromkeys(wanted)
-        if (contact_id, tag) not in have
-    ]
-    if rows:
-        await s.execute(insert(ContactTag), rows)
+        if (new := [t for t in dict.fromkeys(wanted) if (contact_id, t) not in have])
+    }
+    if added:
+        await s.execute(
+            insert(ContactTag),
+            [
+                {"contact_id": contact_id, "tag": tag, "workspace_id": workspace_id}
+                for contact_id, new in added.items()
+                for tag in new
+            ],
+        )
+    return added

@@ -22,6 +22,7 @@ from relaydesk.domains.contacts.actions.contacts import (
     emit_updated_txn,
     lock_contact_txn,
 )
+from relaydesk.domains.contacts.schemas import ContactChanges
 from relaydesk.events.outbox import emit_txn
 from relaydesk.events.schemas import ContactUpdated
 
@@ -41,20 +42,27 @@ async def change_tags(ctx: NodeContext, params: TagsParams) -> StepResult:
     if contact is not None and ctx.data.staging:
         # Written with the other runs' tag changes at the end of the batch.
         staged = ctx.data.stage_tags(ctx.workspace_id, contact.id, tags, add=adding)
+        change = {contact.id: staged} if staged else {}
         emit_updated_txn(
-            ctx.s, ctx.actor, ctx.workspace_id, [contact], {contact.id} if staged else set()
+            ctx.s,
+            ctx.actor,
+            ctx.workspace_id,
+            [contact],
+            added=change if adding else None,
+            removed=None if adding else change,
         )
-        return StepResult(output={"changed": staged})
+        return StepResult(output={"changed": bool(staged)})
     if contact is None:
         contact = await lock_contact_txn(ctx.s, ctx.workspace_id, ctx.run.contact_id)
     if adding:
-        changed = await do_add_tags_many_txn(ctx.s, ctx.workspace_id, [contact.id], tags)
+        added = await do_add_tags_many_txn(ctx.s, ctx.workspace_id, [contact.id], tags)
         ctx.tags.update(tags)
-    else:
-        changed = await do_remove_tags_many_txn(ctx.s, [contact.id], tags)
-        ctx.tags.difference_update(tags)
-    emit_updated_txn(ctx.s, ctx.actor, ctx.workspace_id, [contact], changed)
-    return StepResult(output={"changed": bool(changed)})
+        emit_updated_txn(ctx.s, ctx.actor, ctx.workspace_id, [contact], added=added)
+        return StepResult(output={"changed": bool(added)})
+    removed = await do_remove_tags_many_txn(ctx.s, [contact.id], tags)
+    ctx.tags.difference_update(tags)
+    emit_updated_txn(ctx.s, ctx.actor, ctx.workspace_id, [contact], removed=removed)
+    return StepResult(output={"changed": bool(removed)})
 
 
 @node("set_attribute")
@@ -83,10 +91,12 @@ async def set_attribute_txn(
     anything is written); emits `contact.updated` when it changed."""
     contact = await lock_contact_txn(s, workspace_id, contact_id)
     checked = await check_attributes_txn(s, workspace_id, {key: value})
-    if contact.attributes.get(key) == checked[key]:
+    before = contact.attributes
+    if before.get(key) == checked[key]:
         return False
     # A new dict: the JSON column only notices assignment, not mutation.
-    contact.attributes = {**contact.attributes, **checked}
+    contact.attributes = {**before, **checked}
     await s.flush()
-    emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+    changes = ContactChanges.of_attributes(before, contact.attributes)
+    emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes))
     return True

@@ -1,0 +1,87 @@
+"""Contact change triggers: `contact.updated` names the tags and attributes it changed, so
+tag and attribute triggers fire for contacts older than the workflow, on their first change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from relaydesk.events.models import OutboxEvent
+from tests.automation import graph, publish, wait_for_runs
+from tests.conftest import signup
+from tests.harness import Server
+
+
+def _tagging(trigger: dict[str, Any], tag: str) -> dict[str, Any]:
+    return graph(
+        trigger, [{"id": "tag", "type": "add_tag", "params": {"tags": [tag]}}], [("trigger", "tag")]
+    )
+
+
+def _changes(server: Server, contact_id: str) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        async with server.db.read("test") as s:
+            payloads = await s.scalars(
+                select(OutboxEvent.payload)
+                .where(OutboxEvent.type == "contact.updated")
+                .order_by(OutboxEvent.position)
+            )
+            return [p["changes"] for p in payloads if p["contact"]["id"] == contact_id]
+
+    result: list[dict[str, Any]] = server.run(read())
+    return result
+
+
+def test_tag_and_attribute_triggers_fire_on_the_first_change_of_an_older_contact(
+    server: Server, client: httpx.Client
+) -> None:
+    owner = signup(client)
+    defined = owner.request(
+        "POST",
+        owner.ws("/attribute-definitions"),
+        json={"key": "plan", "label": "Plan", "type": "text"},
+    )
+    assert defined.status_code == 201, defined.text
+    # Created, tagged and given a plan before any workflow exists.
+    created = owner.request(
+        "POST", owner.ws("/contacts"), json={"name": "Old", "tags": ["old"], "attributes": {}}
+    )
+    assert created.status_code == 201, created.text
+    contact = created.json()["id"]
+    first = owner.request(
+        "PATCH", owner.ws(f"/contacts/{contact}"), json={"attributes": {"plan": "free"}}
+    )
+    assert first.status_code == 200, first.text
+
+    vip = publish(owner, _tagging({"type": "tag_added", "params": {"tag": "vip"}}, "seen-vip"))
+    plan = publish(
+        owner, _tagging({"type": "attribute_changed", "params": {"key": "plan"}}, "seen-plan")
+    )
+    tagged = owner.request("POST", owner.ws(f"/contacts/{contact}/tags"), json={"tags": ["vip"]})
+    assert tagged.status_code in (200, 204), tagged.text
+    changed = owner.request(
+        "PATCH", owner.ws(f"/contacts/{contact}"), json={"attributes": {"plan": "pro"}}
+    )
+    assert changed.status_code == 200, changed.text
+
+    [vip_run] = wait_for_runs(owner, vip["id"], 1, {"completed"})
+    [plan_run] = wait_for_runs(owner, plan["id"], 1, {"completed"})
+    assert vip_run["contact_id"] == plan_run["contact_id"] == contact
+    # The events name what changed; the runs' own tags too.
+    changes = _changes(server, contact)
+    assert changes[0] == {
+        "tags_added": [],
+        "tags_removed": [],
+        "attributes": {"plan": {"old": None, "new": "free"}},
+    }
+    assert {"tags_added": ["vip"], "tags_removed": [], "attributes": {}} in changes
+    assert {
+        "tags_added": [],
+        "tags_removed": [],
+        "attributes": {"plan": {"old": "free", "new": "pro"}},
+    } in changes
+    assert {"tags_added": ["seen-vip"], "tags_removed": [], "attributes": {}} in changes
+    tags = owner.request("GET", owner.ws(f"/contacts/{contact}")).json()["tags"]
+    assert {"old", "vip", "seen-vip", "seen-plan"} <= set(tags)
