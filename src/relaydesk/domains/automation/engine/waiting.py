@@ -115,9 +115,15 @@ async def arm_once(
 ) -> int:
     """Read the next batch of events after the cursor; returns how many positions."""
 
-    async def interested(s: AsyncSession, workspace_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    async def interested(
+        s: AsyncSession, workspace_ids: set[uuid.UUID]
+    ) -> dict[uuid.UUID, set[str]]:
         await index.refresh_txn(s, workspace_ids)
-        return {ws for ws in workspace_ids if index.types(ws) & WAITING_TRIGGERS}
+        return {
+            ws: set(WAITING_EVENT_TYPES)
+            for ws in workspace_ids
+            if index.types(ws) & WAITING_TRIGGERS
+        }
 
     async with outbox_log.next_batch(
         db, CURSOR, _ADVISORY_KEY, batch_size, WAITING_EVENT_TYPES, interested

@@ -24,7 +24,7 @@ from relaydesk.domains.automation.engine.awaiting import resume_waiting_answers_
 from relaydesk.domains.automation.error_codes import LOOP_GUARD
 from relaydesk.domains.automation.models import WorkflowRun
 from relaydesk.domains.automation.triggers import outbox_log
-from relaydesk.domains.automation.triggers.derive import EVENT_TYPES, derive_txn
+from relaydesk.domains.automation.triggers.derive import EVENT_TYPES, derive_txn, event_types_for
 from relaydesk.domains.automation.triggers.index import TriggerIndex
 from relaydesk.events.published import PublishedEvent
 
@@ -46,10 +46,13 @@ async def init_cursor(db: Database) -> None:
 async def consume_once(
     db: Database, index: TriggerIndex, *, batch_size: int, max_depth: int
 ) -> Consumed:
-    async def interested(s: AsyncSession, workspace_ids: set[uuid.UUID]) -> set[uuid.UUID]:
-        # All of them: a run waiting for an answer outlives its workflow's triggers.
+    async def interested(
+        s: AsyncSession, workspace_ids: set[uuid.UUID]
+    ) -> dict[uuid.UUID, set[str]]:
+        # All of them, for messages at least: a run waiting for an answer outlives its
+        # workflow's triggers.
         await index.refresh_txn(s, workspace_ids)
-        return workspace_ids
+        return {ws: event_types_for(index.types(ws)) for ws in workspace_ids}
 
     async with outbox_log.next_batch(
         db, CURSOR, _ADVISORY_KEY, batch_size, EVENT_TYPES, interested

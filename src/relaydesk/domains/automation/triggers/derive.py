@@ -32,6 +32,24 @@ EVENT_TYPES = (
     "contact.created",
     "contact.updated",
 )
+# Contact events start only these trigger kinds: a workspace without such triggers has them
+# passed over unread. (Messages are read for answers to questions too, and conversation
+# events keep the snapshots of any workspace with triggers.)
+_CONTACT_KINDS = {
+    "contact.created": frozenset({"contact_created"}),
+    "contact.updated": frozenset(
+        {"contact_updated", "tag_added", "tag_removed", "attribute_changed"}
+    ),
+}
+
+
+def event_types_for(kinds: set[str]) -> set[str]:
+    """The event types to read for a workspace whose published triggers are of `kinds`."""
+    wanted = {"message.created"}
+    if kinds:
+        wanted |= {"conversation.created", "conversation.updated"}
+    wanted |= {t for t, starts in _CONTACT_KINDS.items() if kinds & starts}
+    return wanted
 
 
 class _Snapshots:

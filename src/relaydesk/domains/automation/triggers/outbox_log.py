@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
@@ -40,8 +40,9 @@ class Batch:
     events: list[PublishedEvent] = field(default_factory=list)
 
 
-# Of the workspaces with events in a batch, those whose events the reader wants.
-Interested = Callable[[AsyncSession, set[uuid.UUID]], Awaitable[set[uuid.UUID]]]
+# Of the workspaces with events in a batch, the event types the reader wants of each (a
+# workspace left out, or with none, has its events passed over unread).
+Interested = Callable[[AsyncSession, set[uuid.UUID]], Awaitable[dict[uuid.UUID, set[str]]]]
 
 
 @asynccontextmanager
@@ -53,9 +54,10 @@ async def next_batch(
     types: Collection[str],
     interested: Interested,
 ) -> AsyncIterator[Batch]:
-    """Up to `batch_size` positions after cursor `name`, the events of the `interested`
-    workspaces only (the others' payloads are not read); the cursor moves past them all when
-    the block ends without an error, in the block's transaction."""
+    """Up to `batch_size` positions after cursor `name`, of `types`: the events of the
+    types each workspace is `interested` in (the others' payloads are not read); the cursor
+    moves past them all when the block ends without an error, in the block's
+    transaction."""
     async with db.write(f"automation_read_{name}") as s:
         if not db.is_sqlite:
             await s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key})
@@ -74,12 +76,25 @@ async def next_batch(
             OutboxEvent.type.in_(types),
         )
         present = set(await s.scalars(select(OutboxEvent.workspace_id).where(*in_range).distinct()))
-        wanted = await interested(s, present) if present else set()
+        wanted = await interested(s, present) if present else {}
+        # One clause per distinct set of types: (these workspaces, those types) or ...
+        groups: dict[frozenset[str], list[uuid.UUID]] = {}
+        for workspace_id, wanted_types in wanted.items():
+            if wanted_types & set(types):
+                groups.setdefault(frozenset(wanted_types), []).append(workspace_id)
         events: list[PublishedEvent] = []
-        if wanted:
+        if groups:
             rows = await s.execute(
                 select(OutboxEvent.position, *PublishedEvent.COLUMNS)
-                .where(*in_range, OutboxEvent.workspace_id.in_(wanted))
+                .where(
+                    *in_range,
+                    or_(
+                        *(
+                            OutboxEvent.workspace_id.in_(ids) & OutboxEvent.type.in_(group)
+                            for group, ids in groups.items()
+                        )
+                    ),
+                )
                 .order_by(OutboxEvent.position)
             )
             events = [PublishedEvent(*row) for row in rows]
