@@ -111,7 +111,10 @@ class Settings(BaseSettings):
     automation_enabled: bool = True
     automation_poll_seconds: float = Field(default=1.0, gt=0, le=3600)
     automation_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
-    automation_batch_size: int = Field(default=100, ge=1, le=1000)
+    # A batch of runs takes at most this many, and about as many as fit in `batch_seconds` of
+    # the writer at the cost per run of the last batch.
+    automation_batch_size: int = Field(default=500, ge=1, le=1000)
+    automation_batch_seconds: float = Field(default=0.1, gt=0, le=10)
     automation_max_depth: int = Field(default=5, ge=0, le=50)
     # How often due schedule ticks are looked for; `skip` backfill fires a late tick only
     # within this of its time.

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -254,6 +255,12 @@ async def claim(
     return taken
 
 
+@dataclass(frozen=True)
+class Advanced:
+    taken: int  # runs taken (0: none was due)
+    seconds: float  # spent in the transactions that took and first advanced them
+
+
 async def run_due(
     db: Database,
     graphs: Graphs,
@@ -262,19 +269,23 @@ async def run_due(
     *,
     batch_size: int,
     lease_seconds: float,
-) -> int:
-    """Take a batch of due runs and advance them; how many were taken (0: none is due).
+) -> Advanced:
+    """Take a batch of due runs and advance them.
 
     On SQLite the batch is taken in the transaction that advances it: the single writer
     already keeps a contact's runs apart, and a crash rolls back the taking with the steps
     (the runs stay due). Elsewhere the claim commits first, so that other processes skip
     the batch while it advances."""
     if db.is_sqlite:
-        return await advance(db, graphs, settings, claim_id, None, batch_size=batch_size)
+        count, seconds = await advance(db, graphs, settings, claim_id, None, batch_size=batch_size)
+        return Advanced(count, seconds)
+    started = time.perf_counter()
     taken = await claim(db, graphs, claim_id, batch_size=batch_size, lease_seconds=lease_seconds)
+    claimed = time.perf_counter() - started
+    seconds = 0.0
     if taken:
-        await advance(db, graphs, settings, claim_id, taken)
-    return len(taken)
+        _, seconds = await advance(db, graphs, settings, claim_id, taken)
+    return Advanced(len(taken), claimed + seconds)
 
 
 async def _over_limit_txn(
@@ -317,14 +328,16 @@ async def advance(
     run_ids: list[uuid.UUID] | None,
     *,
     batch_size: int = 0,
-) -> int:
+) -> tuple[int, float]:
     """Execute the runs claimed by `claim_id` (None: take up to `batch_size` due runs in the
     same transaction), then the external calls they stop at, and so on; how many runs the
-    first transaction advanced."""
+    first transaction advanced, and the seconds it took (the calls are not counted)."""
     advanced: int | None = None
+    seconds = 0.0
     outcomes: dict[uuid.UUID, _Outcome] = {}
     while run_ids is None or run_ids:
         calls: list[_Call] = []
+        started = time.perf_counter()
         try:
             count = await _advance_batch(
                 db, graphs, settings, claim_id, run_ids, batch_size, outcomes, calls, careful=False
@@ -334,12 +347,13 @@ async def advance(
             count = await _advance_batch(
                 db, graphs, settings, claim_id, run_ids, batch_size, outcomes, calls, careful=True
             )
-        advanced = count if advanced is None else advanced
+        if advanced is None:
+            advanced, seconds = count, time.perf_counter() - started
         # No transaction is open here: the calls the batch stopped at, together.
         done = await asyncio.gather(*(_perform(call) for call in calls))
         outcomes = {outcome.call.run_id: outcome for outcome in done}
         run_ids = list(outcomes)
-    return advanced or 0
+    return advanced or 0, seconds
 
 
 async def _perform(call: _Call) -> _Outcome:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.database import shielded
+from relaydesk.domains.automation.engine.batching import BatchSizer
 from relaydesk.domains.automation.engine.runner import Graphs, release_claims, run_due
 from relaydesk.domains.automation.engine.scheduler import Scheduler
 from relaydesk.domains.automation.engine.starts import RUNS_STARTED
@@ -135,21 +136,23 @@ class AutomationEngine:
 
     async def _run_loop(self) -> None:
         settings = self._settings
+        sizer = BatchSizer(settings.automation_batch_size, settings.automation_batch_seconds)
         while not self._stopping:
             self._runner_wake.clear()
             try:
                 while not self._stopping:
-                    taken = await shielded(
+                    advanced = await shielded(
                         run_due(
                             self._db,
                             self._graphs,
                             settings,
                             self._claim_id,
-                            batch_size=settings.automation_batch_size,
+                            batch_size=sizer.size,
                             lease_seconds=settings.automation_lease_seconds,
                         )
                     )
-                    if not taken:
+                    sizer.record(advanced.taken, advanced.seconds)
+                    if not advanced.taken:
                         break
                 due = await shielded(self._next_due())
             except Exception:
