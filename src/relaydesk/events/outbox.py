@@ -26,8 +26,7 @@ from relaydesk.events.models import OutboxEvent
 from relaydesk.events.published import PublishedEvent
 from relaydesk.events.schemas import AnyEvent
 
-# In `session.info` when a transaction wrote outbox rows: the set of their event types;
-# read by commit listeners.
+# Set in `session.info` when a transaction wrote outbox rows; read by commit listeners.
 OUTBOX_WRITTEN = "relaydesk_outbox_written"
 # The events a SQLite transaction positioned itself, in position order.
 PUBLISHED = "relaydesk_outbox_published"
@@ -46,7 +45,7 @@ def emit_txn(session: AsyncSession, actor: Actor, workspace_id: uuid.UUID, event
             "created_at": utcnow(),
         }
     )
-    session.info.setdefault(OUTBOX_WRITTEN, set()).add(event.type)
+    session.info[OUTBOX_WRITTEN] = True
 
 
 @event.listens_for(Session, "before_commit")

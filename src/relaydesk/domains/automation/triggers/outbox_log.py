@@ -80,8 +80,8 @@ async def next_batch(
         # One clause per distinct set of types: (these workspaces, those types) or ...
         groups: dict[frozenset[str], list[uuid.UUID]] = {}
         for workspace_id, wanted_types in wanted.items():
-            if wanted_types & set(types):
-                groups.setdefault(frozenset(wanted_types), []).append(workspace_id)
+            if read := frozenset(wanted_types).intersection(types):
+                groups.setdefault(read, []).append(workspace_id)
         events: list[PublishedEvent] = []
         if groups:
             rows = await s.execute(

@@ -12,10 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.domains.actor import Actor
+from relaydesk.domains.contacts.actions.contacts import emit_contact_updated_txn
 from relaydesk.domains.contacts.models import Contact, ContactIdentity
-from relaydesk.domains.contacts.schemas import ContactOut, ContactRef
-from relaydesk.events.outbox import emit_txn
-from relaydesk.events.schemas import ContactUpdated
+from relaydesk.domains.contacts.schemas import ContactRef
 
 
 async def do_fill_contact_details_txn(
@@ -37,12 +36,7 @@ async def do_fill_contact_details_txn(
     if changed:
         await s.flush()
         for contact in changed.values():
-            emit_txn(
-                s,
-                actor,
-                contact.workspace_id,
-                ContactUpdated(contact=ContactOut.model_validate(contact)),
-            )
+            emit_contact_updated_txn(s, actor, contact.workspace_id, contact)
 
 
 async def do_set_reachable_txn(

@@ -172,6 +172,19 @@ async def do_remove_tags_many_txn(
     return await do_remove_tags_batch_txn(s, dict.fromkeys(contact_ids, wanted))
 
 
+def emit_contact_updated_txn(
+    s: AsyncSession,
+    actor: Actor,
+    workspace_id: uuid.UUID,
+    contact: Contact,
+    changes: ContactChanges | None = None,
+) -> None:
+    """`contact.updated` with the contact as it is now and what changed of its tags and
+    attributes (nothing: only other fields changed)."""
+    event = ContactUpdated(contact=contact_out(contact), changes=changes or ContactChanges())
+    emit_txn(s, actor, workspace_id, event)
+
+
 def emit_updated_txn(
     s: AsyncSession,
     actor: Actor,
@@ -187,12 +200,7 @@ def emit_updated_txn(
             changes = ContactChanges(
                 tags_added=added.get(contact.id, []), tags_removed=removed.get(contact.id, [])
             )
-            emit_txn(
-                s,
-                actor,
-                workspace_id,
-                ContactUpdated(contact=contact_out(contact), changes=changes),
-            )
+            emit_contact_updated_txn(s, actor, workspace_id, contact, changes)
 
 
 async def do_delete_contacts_txn(
@@ -274,9 +282,7 @@ async def update_contact(
             contact.attributes = {**kept, **changed}
         await s.flush()
         changes = ContactChanges.of_attributes(before, contact.attributes)
-        emit_txn(
-            s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes)
-        )
+        emit_contact_updated_txn(s, actor, workspace_id, contact, changes)
     return contact
 
 
@@ -346,5 +352,5 @@ async def set_consent(
         consent.source = body.source
         consent.changed_at = now
         await s.flush()
-        emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact)))
+        emit_contact_updated_txn(s, actor, workspace_id, contact)
     return consent

@@ -18,16 +18,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.domains.actor import Actor
-from relaydesk.domains.contacts.actions.contacts import WRITE, contact_out
+from relaydesk.domains.contacts.actions.contacts import (
+    WRITE,
+    contact_out,
+    do_add_tags_batch_txn,
+    emit_contact_updated_txn,
+)
 from relaydesk.domains.contacts.csv_io import ContactRow, parse_file
-from relaydesk.domains.contacts.models import Contact, ContactTag
+from relaydesk.domains.contacts.models import Contact
 from relaydesk.domains.contacts.queries import definitions_txn
 from relaydesk.domains.contacts.schemas import ContactChanges, ImportReport
 from relaydesk.domains.workspaces.access import load_access_txn, require_txn
 from relaydesk.domains.workspaces.models import Workspace
 from relaydesk.errors import AppError, CommonError, not_found
 from relaydesk.events.outbox import emit_txn
-from relaydesk.events.schemas import ContactCreated, ContactUpdated
+from relaydesk.events.schemas import ContactCreated
 
 # Rows per write transaction: large enough that 1,000 rows take two, small enough to keep
 # each IN (…) lookup and the time the write lock is held short.
@@ -155,44 +160,11 @@ async def _upsert_txn(
     if new:
         await s.execute(insert(Contact), [_values(c) for c in new.values()])
     await s.flush()
-    added = await _add_tags_txn(s, workspace_id, tags, existing=list(changed))
+    added = await do_add_tags_batch_txn(s, workspace_id, tags)
     for contact in new.values():
         emit_txn(s, actor, workspace_id, ContactCreated(contact=contact_out(contact)))
     for contact in changed.values():
         changes = ContactChanges.of_attributes(before[contact.id], contact.attributes)
         changes.tags_added = added.get(contact.id, [])
-        emit_txn(
-            s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes)
-        )
+        emit_contact_updated_txn(s, actor, workspace_id, contact, changes)
     return len(new), updated
-
-
-async def _add_tags_txn(
-    s: AsyncSession,
-    workspace_id: uuid.UUID,
-    tags: dict[uuid.UUID, list[str]],
-    existing: list[uuid.UUID],
-) -> dict[uuid.UUID, list[str]]:
-    """Add every missing (contact, tag) pair, reading the existing ones in one query; the
-    tags each contact gained."""
-    have: set[tuple[uuid.UUID, str]] = set()
-    if existing:
-        found = await s.execute(
-            select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(existing))
-        )
-        have = {(contact_id, tag) for contact_id, tag in found}
-    added = {
-        contact_id: new
-        for contact_id, wanted in tags.items()
-        if (new := [t for t in dict.fromkeys(wanted) if (contact_id, t) not in have])
-    }
-    if added:
-        await s.execute(
-            insert(ContactTag),
-            [
-                {"contact_id": contact_id, "tag": tag, "workspace_id": workspace_id}
-                for contact_id, new in added.items()
-                for tag in new
-            ],
-        )
-    return added

@@ -16,15 +16,13 @@ from relaydesk.domains.automation.error_codes import NO_CONTACT
 from relaydesk.domains.automation.graph import SetAttributeParams, TagsParams
 from relaydesk.domains.contacts.actions.contacts import (
     check_attributes_txn,
-    contact_out,
     do_add_tags_many_txn,
     do_remove_tags_many_txn,
+    emit_contact_updated_txn,
     emit_updated_txn,
     lock_contact_txn,
 )
 from relaydesk.domains.contacts.schemas import ContactChanges
-from relaydesk.events.outbox import emit_txn
-from relaydesk.events.schemas import ContactUpdated
 
 
 @node("add_tag", "remove_tag")
@@ -98,5 +96,5 @@ async def set_attribute_txn(
     contact.attributes = {**before, **checked}
     await s.flush()
     changes = ContactChanges.of_attributes(before, contact.attributes)
-    emit_txn(s, actor, workspace_id, ContactUpdated(contact=contact_out(contact), changes=changes))
+    emit_contact_updated_txn(s, actor, workspace_id, contact, changes)
     return True
