@@ -12,6 +12,7 @@ from relaydesk.events.models import OutboxEvent
 from tests.automation import graph, publish, wait_for_runs
 from tests.conftest import signup
 from tests.harness import Server
+from tests.messaging import api_channel, inbound
 
 
 def _tagging(trigger: dict[str, Any], tag: str) -> dict[str, Any]:
@@ -20,7 +21,9 @@ def _tagging(trigger: dict[str, Any], tag: str) -> dict[str, Any]:
     )
 
 
-def _changes(server: Server, contact_id: str) -> list[dict[str, Any]]:
+def _updates(server: Server, contact_id: str) -> list[dict[str, Any]]:
+    """The contact's `contact.updated` payloads, in order."""
+
     async def read() -> list[dict[str, Any]]:
         async with server.db.read("test") as s:
             payloads = await s.scalars(
@@ -28,10 +31,14 @@ def _changes(server: Server, contact_id: str) -> list[dict[str, Any]]:
                 .where(OutboxEvent.type == "contact.updated")
                 .order_by(OutboxEvent.position)
             )
-            return [p["changes"] for p in payloads if p["contact"]["id"] == contact_id]
+            return [p for p in payloads if p["contact"]["id"] == contact_id]
 
     result: list[dict[str, Any]] = server.run(read())
     return result
+
+
+def _changes(server: Server, contact_id: str) -> list[dict[str, Any]]:
+    return [p["changes"] for p in _updates(server, contact_id)]
 
 
 def test_tag_and_attribute_triggers_fire_on_the_first_change_of_an_older_contact(
@@ -85,3 +92,49 @@ def test_tag_and_attribute_triggers_fire_on_the_first_change_of_an_older_contact
     assert {"tags_added": ["seen-vip"], "tags_removed": [], "attributes": {}} in changes
     tags = owner.request("GET", owner.ws(f"/contacts/{contact}")).json()["tags"]
     assert {"old", "vip", "seen-vip", "seen-plan"} <= set(tags)
+
+
+def test_a_runs_later_nodes_and_events_see_the_attribute_an_earlier_node_set(
+    server: Server, client: httpx.Client
+) -> None:
+    owner = signup(client)
+    defined = owner.request(
+        "POST",
+        owner.ws("/attribute-definitions"),
+        json={"key": "plan", "label": "Plan", "type": "text"},
+    )
+    assert defined.status_code == 201, defined.text
+    channel = api_channel(owner)
+    is_pro = {
+        "match": "all",
+        "rules": [{"field": "contact.attributes.plan", "op": "eq", "value": "pro"}],
+    }
+    flow = publish(
+        owner,
+        graph(
+            {
+                "type": "message_received",
+                "params": {"keywords": {"mode": "contains", "values": ["upgrade"]}},
+            },
+            [
+                {"id": "set", "type": "set_attribute", "params": {"key": "plan", "value": "pro"}},
+                {"id": "vip", "type": "add_tag", "params": {"tags": ["vip"]}},
+                {"id": "check", "type": "condition", "params": is_pro},
+                {"id": "seen", "type": "add_tag", "params": {"tags": ["pro-seen"]}},
+            ],
+            [("trigger", "set"), ("set", "vip"), ("vip", "check"), ("check", "seen", "true")],
+        ),
+    )
+    # Several contacts at once, so that their runs advance in one batch.
+    for n in range(5):
+        inbound(owner, channel, text="please upgrade", contact=f"upgrader-{n}")
+    done = wait_for_runs(owner, flow["id"], 5, {"completed"})
+    for run in done:
+        contact = run["contact_id"]
+        tags = owner.request("GET", owner.ws(f"/contacts/{contact}")).json()["tags"]
+        assert {"vip", "pro-seen"} <= set(tags), tags
+        # The tag's event carries the contact as the earlier node left it.
+        [vip_event] = [
+            u for u in _updates(server, contact) if u["changes"]["tags_added"] == ["vip"]
+        ]
+        assert vip_event["contact"]["attributes"] == {"plan": "pro"}

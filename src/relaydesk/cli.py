@@ -82,13 +82,16 @@ def serve(
     from relaydesk.api.app import create_app
     from relaydesk.observability.logging import configure_logging
     from relaydesk.realtime.transport import RealtimeWebSocketProtocol
+    from relaydesk.runtime.memory import freeze_startup_objects
 
     settings = _settings(host=host, port=port)
     configure_logging(settings.log_level, settings.log_format.value)
     if migrate_first:
         _migrate(settings)
+    application = create_app(settings)
+    freeze_startup_objects()
     uvicorn.run(
-        create_app(settings),
+        application,
         host=settings.host,
         port=settings.port,
         log_config=None,

@@ -24,6 +24,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
+from relaydesk.db import json_codec
 from relaydesk.db.sqlite_driver import use_one_hop_cursors
 from relaydesk.observability.metrics import DB_TRANSACTION_SECONDS
 
@@ -87,13 +88,17 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def create_engine(url: URL, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    codec: dict[str, Any] = {
+        "json_serializer": json_codec.dumps,
+        "json_deserializer": json_codec.loads,
+    }
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0)
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=0, **codec)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, **codec
     )
 
 

@@ -6,17 +6,17 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import DeclarativeBase
+
+from relaydesk.db.base import Base, table_of
 
 
-def ignoring_insert(
-    session: AsyncSession, model: type[DeclarativeBase]
-) -> sqlite.Insert | postgresql.Insert:
+def ignoring_insert(session: AsyncSession, model: type[Base]) -> sqlite.Insert | postgresql.Insert:
     """`INSERT INTO model … ON CONFLICT DO NOTHING` in the session's dialect; add `.values()`
-    (or execute with a list of rows) and `.returning()` as needed."""
+    (or execute with a list of rows) and `.returning()` as needed. A Core statement on the
+    model's table: rows are plain values, without the ORM's per-row bookkeeping."""
     insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
-    return insert(model).on_conflict_do_nothing()
+    return insert(table_of(model)).on_conflict_do_nothing()
 
 
-async def insert_ignore(session: AsyncSession, model: type[DeclarativeBase], **values: Any) -> None:
+async def insert_ignore(session: AsyncSession, model: type[Base], **values: Any) -> None:
     await session.execute(ignoring_insert(session, model).values(**values))

@@ -20,7 +20,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from relaydesk.db.base import utcnow
+from relaydesk.db.base import table_of, utcnow
 from relaydesk.domains.actor import Actor
 from relaydesk.events.models import OutboxEvent
 from relaydesk.events.published import PublishedEvent
@@ -63,4 +63,4 @@ def _insert_pending(session: Session) -> None:
             PublishedEvent(row["position"], *(row[c.key] for c in PublishedEvent.COLUMNS))
             for row in rows
         ]
-    session.execute(insert(OutboxEvent), rows)
+    session.execute(insert(table_of(OutboxEvent)), rows)

@@ -26,6 +26,9 @@ def receiver() -> Iterator[tuple[str, list[Post]]]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as webhook receivers do: a connection per post would cost both sides.
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with lock:

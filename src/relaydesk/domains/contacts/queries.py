@@ -6,10 +6,11 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
+from relaydesk.db.base import table_of
 from relaydesk.db.pagination import Page, page_of, paginate_desc
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.domains.contacts.attributes import Definition, definitions_of
@@ -46,6 +47,26 @@ async def definitions_txn(
     if share_lock:
         stmt = stmt.with_for_update(read=True)
     return definitions_of(await s.scalars(stmt))
+
+
+# `ContactOut`'s fields, read as one row per contact (built once, the ids bound per call).
+_OUT_FIELDS = tuple(ContactOut.model_fields)
+_OUT = select(*(table_of(Contact).c[name] for name in _OUT_FIELDS)).where(
+    Contact.id.in_(bindparam("ids", expanding=True))
+)
+
+
+async def contacts_out_txn(
+    s: AsyncSession, contact_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, ContactOut]:
+    """Contacts by id as events carry them, without loading ORM instances: for readers of
+    many contacts at once (a batch of workflow runs). The values come from typed columns, so
+    they are not validated again."""
+    if not contact_ids:
+        return {}
+    rows = await s.execute(_OUT, {"ids": list(contact_ids)})
+    found = (ContactOut.model_construct(**dict(zip(_OUT_FIELDS, row, strict=True))) for row in rows)
+    return {contact.id: contact for contact in found}
 
 
 async def tags_of_txn(

@@ -12,17 +12,21 @@ from typing import Any
 from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from relaydesk.db.base import table_of
 from relaydesk.domains.actor import Actor
 from relaydesk.domains.automation.business_hours import BusinessHoursIn, is_open
-from relaydesk.domains.automation.models import WorkflowRun
+from relaydesk.domains.automation.engine.state import RunState
 from relaydesk.domains.automation.queries import schedule_txn
 from relaydesk.domains.automation.variables import render_value
 from relaydesk.domains.channels.models import Channel
 from relaydesk.domains.contacts.actions.contacts import (
+    contact_out,
     do_add_tags_batch_txn,
     do_remove_tags_batch_txn,
 )
 from relaydesk.domains.contacts.models import Contact, ContactConsent, ContactTag
+from relaydesk.domains.contacts.queries import contacts_out_txn
+from relaydesk.domains.contacts.schemas import ContactOut
 from relaydesk.domains.conversations.actions.messages import PreparedSend, do_send_many_txn
 from relaydesk.domains.conversations.models import Conversation, ConversationLabel
 from relaydesk.domains.workspaces.models import Workspace
@@ -30,8 +34,8 @@ from relaydesk.settings import Settings
 
 # The batch's reads, built once (the ids bound per batch, expanded at execution).
 _IDS: BindParameter[list[uuid.UUID]] = bindparam("ids", expanding=True)
-_CONTACTS = select(Contact).where(Contact.id.in_(_IDS))
-_TAGS = select(ContactTag.contact_id, ContactTag.tag).where(ContactTag.contact_id.in_(_IDS))
+_TAG_ROWS = table_of(ContactTag)
+_TAGS = select(_TAG_ROWS.c.contact_id, _TAG_ROWS.c.tag).where(_TAG_ROWS.c.contact_id.in_(_IDS))
 _CONVERSATIONS = select(Conversation).where(Conversation.id.in_(_IDS))
 
 
@@ -45,7 +49,9 @@ class BatchData:
         # nodes use them as they are instead of reading and locking them again.
         self.single_writer = s.get_bind().dialect.name == "sqlite"
         self._consents: dict[tuple[uuid.UUID, uuid.UUID], str | None] = {}
-        self.contacts: dict[uuid.UUID, Contact] = {}
+        # As events carry them: read as rows, not ORM instances (a node that changes a
+        # contact's fields puts the changed one here, `put_contact`).
+        self.contacts: dict[uuid.UUID, ContactOut] = {}
         self.tags: dict[uuid.UUID, set[str]] = {}
         self.conversations: dict[uuid.UUID, Conversation] = {}
         self._schedules: dict[uuid.UUID, BusinessHoursIn | None] = {}
@@ -57,20 +63,23 @@ class BatchData:
         self._removes: dict[uuid.UUID, set[str]] = {}
         self._sends: list[PreparedSend] = []
 
-    async def load(self, runs: Iterable[WorkflowRun]) -> None:
+    async def load(self, runs: Iterable[RunState]) -> None:
         runs = list(runs)
         contact_ids = {r.contact_id for r in runs if r.contact_id}
         conversation_ids = {r.conversation_id for r in runs if r.conversation_id}
         if contact_ids:
             ids = {"ids": list(contact_ids)}
-            for contact in await self.s.scalars(_CONTACTS, ids):
-                self.contacts[contact.id] = contact
+            self.contacts.update(await contacts_out_txn(self.s, ids["ids"]))
             for contact_id, tag in await self.s.execute(_TAGS, ids):
                 self.tags.setdefault(contact_id, set()).add(tag)
         if conversation_ids:
             ids = {"ids": list(conversation_ids)}
             for conversation in await self.s.scalars(_CONVERSATIONS, ids):
                 self.conversations[conversation.id] = conversation
+
+    def put_contact(self, contact: Contact) -> None:
+        """A contact a node changed, as the batch's later nodes must see it."""
+        self.contacts[contact.id] = contact_out(contact)
 
     def stage_tags(
         self, workspace_id: uuid.UUID, contact_id: uuid.UUID, tags: Iterable[str], *, add: bool
@@ -140,7 +149,7 @@ class BatchData:
 @dataclass
 class NodeContext:
     s: AsyncSession
-    run: WorkflowRun
+    run: RunState
     node_id: str
     node_type: str
     now: datetime
@@ -161,7 +170,7 @@ class NodeContext:
         return f"{self.run.id}:{self.node_id}"
 
     @property
-    def contact(self) -> Contact | None:
+    def contact(self) -> ContactOut | None:
         return self.data.contacts.get(self.run.contact_id) if self.run.contact_id else None
 
     @property

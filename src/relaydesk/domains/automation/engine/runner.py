@@ -37,16 +37,21 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from relaydesk.db import Database
-from relaydesk.db.base import utcnow
+from relaydesk.db.base import table_of, utcnow
 from relaydesk.domains.automation.engine.context import BatchData, NodeContext
 from relaydesk.domains.automation.engine.registry import (
     DEFAULT_ATTEMPTS,
     NODE_HANDLERS,
     ExternalCall,
     StepResult,
+)
+from relaydesk.domains.automation.engine.state import (
+    COLUMNS,
+    RunState,
+    select_runs,
+    write_runs_txn,
 )
 from relaydesk.domains.automation.engine.waiting import WAITING_TRIGGERS
 from relaydesk.domains.automation.engine.waiting import guard_txn as waiting_guard_txn
@@ -124,50 +129,46 @@ async def release_claims(db: Database, prefix: str) -> None:
         )
 
 
-def _due_stmt(state: str, *, lock: bool, entity: bool) -> Select[Any]:
+def _due_stmt(state: str, *, lock: bool, whole: bool) -> Select[Any]:
     """Due runs of one state, oldest first, skipping contacts with a run under way. One
     state per query so that the index (state, wake_at, id) yields them in order and the
     scan stops at `limit` (thousands of timers due at once share one `wake_at`). Built
-    once: `now` and `limit` are bound per execution. `entity`: whole runs (to advance them
-    in the same transaction), else the columns the pick needs."""
+    once: `now` and `limit` are bound per execution. `whole`: the columns of `RunState` (to
+    advance them in the same transaction), else those the pick needs."""
     now: BindParameter[datetime] = bindparam("now")
-    other = aliased(WorkflowRun)
+    # Core, not ORM, expressions: rows come back as plain tuples, with no ORM loading.
+    runs = table_of(WorkflowRun)
+    other = runs.alias("other")
     busy_contact = (
-        select(other.id)
+        select(other.c.id)
         .where(
-            other.contact_id == WorkflowRun.contact_id,
-            other.state == "running",
-            other.id != WorkflowRun.id,
-            or_(other.lease_until.is_(None), other.lease_until >= now),
+            other.c.contact_id == runs.c.contact_id,
+            other.c.state == "running",
+            other.c.id != runs.c.id,
+            or_(other.c.lease_until.is_(None), other.c.lease_until >= now),
         )
         .exists()
     )
     # A running run is due again when its lease ran out (its process died).
-    due = WorkflowRun.lease_until < now if state == "running" else WorkflowRun.wake_at <= now
+    due = runs.c.lease_until < now if state == "running" else runs.c.wake_at <= now
     columns = (
-        (WorkflowRun,)
-        if entity
-        else (
-            WorkflowRun.id,
-            WorkflowRun.contact_id,
-            WorkflowRun.workflow_id,
-            WorkflowRun.version_id,
-            WorkflowRun.wake_at,
-        )
+        COLUMNS
+        if whole
+        else (runs.c.id, runs.c.contact_id, runs.c.workflow_id, runs.c.version_id, runs.c.wake_at)
     )
     stmt = (
         select(*columns)
-        .where(WorkflowRun.state == state, due, ~busy_contact)
-        .order_by(WorkflowRun.wake_at, WorkflowRun.id)
+        .where(runs.c.state == state, due, ~busy_contact)
+        .order_by(runs.c.wake_at, runs.c.id)
         .limit(bindparam("limit"))
     )
-    return stmt.with_for_update(skip_locked=True, of=WorkflowRun) if lock else stmt
+    return stmt.with_for_update(skip_locked=True, of=runs) if lock else stmt
 
 
 _DUE_STATES = ("pending", "waiting", "running")
 # PostgreSQL picks ids under row locks; SQLite (one writer) picks whole runs to advance.
-_DUE_IDS = [_due_stmt(state, lock=True, entity=False) for state in _DUE_STATES]
-_DUE_RUNS = [_due_stmt(state, lock=False, entity=True) for state in _DUE_STATES]
+_DUE_IDS = [_due_stmt(state, lock=True, whole=False) for state in _DUE_STATES]
+_DUE_RUNS = [_due_stmt(state, lock=False, whole=True) for state in _DUE_STATES]
 
 
 async def claim_txn(
@@ -183,13 +184,13 @@ async def claim_txn(
 
 async def take_txn(
     s: AsyncSession, graphs: Graphs, now: datetime, batch_size: int
-) -> list[WorkflowRun]:
+) -> list[RunState]:
     """Up to `batch_size` due runs, whole, to advance in this transaction (one writer: no
     lock is needed). Read `batch_size` per state: a batch smaller after the pick is still
     a batch, and every run read is one to convert."""
     rows: list[Any] = []
     for stmt in _DUE_RUNS:
-        rows += (await s.scalars(stmt, {"now": now, "limit": batch_size})).all()
+        rows += RunState.of_rows(await s.execute(stmt, {"now": now, "limit": batch_size}))
     return await _pick_txn(s, graphs, now, batch_size, rows)
 
 
@@ -381,10 +382,9 @@ async def _advance_batch(
         if run_ids is None:
             runs = await take_txn(s, graphs, now, batch_size)
         else:
-            query = select(WorkflowRun).where(
-                WorkflowRun.id.in_(run_ids), WorkflowRun.claimed_by == claim_id
-            )
-            runs = list(await s.scalars(query.order_by(WorkflowRun.wake_at, WorkflowRun.id)))
+            table = table_of(WorkflowRun)
+            query = select_runs().where(table.c.id.in_(run_ids), table.c.claimed_by == claim_id)
+            runs = RunState.of_rows(await s.execute(query.order_by(table.c.wake_at, table.c.id)))
         if not runs:
             return 0
         data = BatchData(s)
@@ -406,13 +406,14 @@ async def _advance_batch(
         except Exception as exc:
             # Executed again node by node, each tag and send node writing its own.
             raise _NodeRaisedError from exc
+        await write_runs_txn(s, runs)
         if rows:
-            await s.execute(insert(WorkflowStep), rows)
+            await s.execute(insert(table_of(WorkflowStep)), rows)
     return len(runs)
 
 
 def _finish(
-    run: WorkflowRun, state: str, now: datetime, reason: str | None = None, error: str | None = None
+    run: RunState, state: str, now: datetime, reason: str | None = None, error: str | None = None
 ) -> None:
     run.state = state
     run.reason = reason
@@ -425,7 +426,7 @@ def _finish(
 
 async def _advance_run(
     s: AsyncSession,
-    run: WorkflowRun,
+    run: RunState,
     graph: dict[str, Any],
     settings: Settings,
     data: BatchData,
@@ -473,6 +474,9 @@ async def _advance_run(
                 _succeeded(s, rows, run, node, ctx.input, result, started)
         else:
             pending_events = len(s.info.get(_OUTBOX_PENDING, []))
+            # Put back if the node fails in its savepoint (`rows` None: each node in one).
+            before = run.snapshot() if rows is None else ()
+            contact_before = ctx.contact
             try:
                 if handler is None:
                     raise ValueError(f"node type {node['type']!r} is not available")
@@ -490,11 +494,13 @@ async def _advance_run(
                 if rows is not None:
                     raise _NodeRaisedError from exc
                 # The savepoint took back the node's rows; its events must go too, and what it
-                # changed in memory is read again.
+                # changed in memory is put back (the run, the contact) or read again.
                 del s.info.setdefault(_OUTBOX_PENDING, [])[pending_events:]
-                for obj in (run, ctx.contact, ctx.conversation):
-                    if obj is not None:
-                        await s.refresh(obj)
+                run.restore(before)
+                if contact_before is not None:
+                    data.contacts[contact_before.id] = contact_before
+                if ctx.conversation is not None:
+                    await s.refresh(ctx.conversation)
                 failure = exc
         outcome = None
         if failure is not None:
@@ -565,7 +571,7 @@ def _params(graph: dict[str, Any], node: dict[str, Any]) -> Any:
     return parsed[node["id"]]
 
 
-def _save_vars(run: WorkflowRun, saved: dict[str, Any]) -> None:
+def _save_vars(run: RunState, saved: dict[str, Any]) -> None:
     if saved:
         context = dict(run.context or {})
         # A new dict: the JSON column only notices assignment, not mutation.
@@ -576,7 +582,7 @@ def _save_vars(run: WorkflowRun, saved: dict[str, Any]) -> None:
 def _succeeded(
     s: AsyncSession,
     rows: list[dict[str, Any]] | None,
-    run: WorkflowRun,
+    run: RunState,
     node: dict[str, Any],
     input_: dict[str, Any],
     result: StepResult,
@@ -597,7 +603,7 @@ def _record(s: AsyncSession, rows: list[dict[str, Any]] | None, row: dict[str, A
 
 
 def _step_row(
-    run: WorkflowRun,
+    run: RunState,
     node: dict[str, Any],
     status: str,
     input_: dict[str, Any],

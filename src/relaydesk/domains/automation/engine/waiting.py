@@ -36,6 +36,7 @@ from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.database import shielded
 from relaydesk.domains.automation.business_hours import BusinessHoursIn, add_business_time
+from relaydesk.domains.automation.engine.state import RunState
 from relaydesk.domains.automation.error_codes import LOOP_GUARD
 from relaydesk.domains.automation.graph import WaitingParams
 from relaydesk.domains.automation.models import WorkflowRun
@@ -75,7 +76,7 @@ class _Seen:
     actor_id: str | None
 
 
-async def guard_txn(s: AsyncSession, run: WorkflowRun) -> str | None:
+async def guard_txn(s: AsyncSession, run: RunState) -> str | None:
     """Why a due waiting-trigger run must not fire (None: it fires). Only an armed run
     (no node executed yet) is checked."""
     if run.trigger_type not in WAITING_TRIGGERS or run.current_node is not None:

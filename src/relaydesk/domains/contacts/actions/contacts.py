@@ -176,12 +176,13 @@ def emit_contact_updated_txn(
     s: AsyncSession,
     actor: Actor,
     workspace_id: uuid.UUID,
-    contact: Contact,
+    contact: Contact | ContactOut,
     changes: ContactChanges | None = None,
 ) -> None:
     """`contact.updated` with the contact as it is now and what changed of its tags and
     attributes (nothing: only other fields changed)."""
-    event = ContactUpdated(contact=contact_out(contact), changes=changes or ContactChanges())
+    out = contact if isinstance(contact, ContactOut) else contact_out(contact)
+    event = ContactUpdated(contact=out, changes=changes or ContactChanges())
     emit_txn(s, actor, workspace_id, event)
 
 
@@ -189,7 +190,7 @@ def emit_updated_txn(
     s: AsyncSession,
     actor: Actor,
     workspace_id: uuid.UUID,
-    contacts: Iterable[Contact],
+    contacts: Iterable[Contact | ContactOut],
     added: Mapping[uuid.UUID, list[str]] | None = None,
     removed: Mapping[uuid.UUID, list[str]] | None = None,
 ) -> None:

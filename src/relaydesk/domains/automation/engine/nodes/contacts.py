@@ -22,7 +22,8 @@ from relaydesk.domains.contacts.actions.contacts import (
     emit_updated_txn,
     lock_contact_txn,
 )
-from relaydesk.domains.contacts.schemas import ContactChanges
+from relaydesk.domains.contacts.models import Contact
+from relaydesk.domains.contacts.schemas import ContactChanges, ContactOut
 
 
 @node("add_tag", "remove_tag")
@@ -36,7 +37,7 @@ async def change_tags(ctx: NodeContext, params: TagsParams) -> StepResult:
     adding = ctx.node_type == "add_tag"
     # With a single writer the batch's rows (contact and tags) are current; elsewhere the
     # contact is locked first.
-    contact = ctx.contact if ctx.data.single_writer else None
+    contact: Contact | ContactOut | None = ctx.contact if ctx.data.single_writer else None
     if contact is not None and ctx.data.staging:
         # Written with the other runs' tag changes at the end of the batch.
         staged = ctx.data.stage_tags(ctx.workspace_id, contact.id, tags, add=adding)
@@ -71,10 +72,12 @@ async def set_attribute(ctx: NodeContext, params: SetAttributeParams) -> StepRes
     ctx.record_input(key=params.key, value=value)
     if is_dry(ctx):
         return would(set_attribute={params.key: value})
-    changed = await set_attribute_txn(
+    contact = await set_attribute_txn(
         ctx.s, ctx.actor, ctx.workspace_id, ctx.run.contact_id, params.key, value
     )
-    return StepResult(output={"changed": changed})
+    if contact is not None:
+        ctx.data.put_contact(contact)
+    return StepResult(output={"changed": contact is not None})
 
 
 async def set_attribute_txn(
@@ -84,17 +87,17 @@ async def set_attribute_txn(
     contact_id: uuid.UUID,
     key: str,
     value: Any,
-) -> bool:
+) -> Contact | None:
     """Set one attribute of a contact as its definition allows (raises otherwise, before
-    anything is written); emits `contact.updated` when it changed."""
+    anything is written); emits `contact.updated` and returns the contact when it changed."""
     contact = await lock_contact_txn(s, workspace_id, contact_id)
     checked = await check_attributes_txn(s, workspace_id, {key: value})
     before = contact.attributes
     if before.get(key) == checked[key]:
-        return False
+        return None
     # A new dict: the JSON column only notices assignment, not mutation.
     contact.attributes = {**before, **checked}
     await s.flush()
     changes = ContactChanges.of_attributes(before, contact.attributes)
     emit_contact_updated_txn(s, actor, workspace_id, contact, changes)
-    return True
+    return contact
