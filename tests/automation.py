@@ -71,3 +71,13 @@ def messages(owner: Account, conversation_id: str) -> list[dict[str, Any]]:
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
     return items
+
+
+def define(owner: Account, key: str, kind: str = "text") -> None:
+    """A contact attribute definition (`set_attribute` refuses undefined keys)."""
+    made = owner.request(
+        "POST",
+        owner.ws("/attribute-definitions"),
+        json={"key": key, "label": key, "type": kind},
+    )
+    assert made.status_code == 201, made.text

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from relaydesk.events.models import OutboxEvent
-from tests.automation import graph, publish, wait_for_runs
+from tests.automation import define, graph, publish, wait_for_runs
 from tests.conftest import signup
 from tests.harness import Server
 from tests.messaging import api_channel, inbound
@@ -45,12 +45,7 @@ def test_tag_and_attribute_triggers_fire_on_the_first_change_of_an_older_contact
     server: Server, client: httpx.Client
 ) -> None:
     owner = signup(client)
-    defined = owner.request(
-        "POST",
-        owner.ws("/attribute-definitions"),
-        json={"key": "plan", "label": "Plan", "type": "text"},
-    )
-    assert defined.status_code == 201, defined.text
+    define(owner, "plan")
     # Created, tagged and given a plan before any workflow exists.
     created = owner.request(
         "POST", owner.ws("/contacts"), json={"name": "Old", "tags": ["old"], "attributes": {}}
@@ -98,12 +93,7 @@ def test_a_runs_later_nodes_and_events_see_the_attribute_an_earlier_node_set(
     server: Server, client: httpx.Client
 ) -> None:
     owner = signup(client)
-    defined = owner.request(
-        "POST",
-        owner.ws("/attribute-definitions"),
-        json={"key": "plan", "label": "Plan", "type": "text"},
-    )
-    assert defined.status_code == 201, defined.text
+    define(owner, "plan")
     channel = api_channel(owner)
     is_pro = {
         "match": "all",

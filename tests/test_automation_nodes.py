@@ -21,8 +21,8 @@ from sqlalchemy import update
 from relaydesk.domains.automation.engine.nodes.flow import next_time
 from relaydesk.domains.automation.engine.nodes.http import dig, mask_headers, refused
 from relaydesk.domains.automation.models import WorkflowRun
-from tests.automation import graph, messages, publish, run_detail, runs, wait_for_runs
-from tests.conftest import Account, join, signup
+from tests.automation import define, graph, messages, publish, run_detail, runs, wait_for_runs
+from tests.conftest import join, signup
 from tests.harness import Server, wait_until
 from tests.messaging import api_channel, inbound
 
@@ -73,15 +73,6 @@ def http_service(
     finally:
         service.shutdown()
         service.server_close()
-
-
-def define(owner: Account, key: str, kind: str = "text") -> None:
-    made = owner.request(
-        "POST",
-        owner.ws("/attribute-definitions"),
-        json={"key": key, "label": key, "type": kind},
-    )
-    assert made.status_code == 201, made.text
 
 
 # http_request -------------------------------------------------------------------------
