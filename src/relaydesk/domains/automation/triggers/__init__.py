@@ -2,8 +2,10 @@
 
 Adding a trigger type that outbox events can start: a `TriggerKind(type, compile, matches)`
 in a module here, registered below, and (when no existing `Occurrence` kind fits) its
-derivation from outbox events in `derive.py`. Triggers started by time (schedule,
-waiting customers) will add their own poller beside the consumer instead.
+derivation from outbox events in `derive.py`. A kind with many triggers per workspace may
+also give `candidates` (see `base.py`), which narrows the ones asked per occurrence.
+Triggers started by time (schedule, waiting customers) will add their own poller beside the
+consumer instead.
 """
 
 from relaydesk.domains.automation.triggers.base import Occurrence, TriggerKind

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +23,25 @@ class Occurrence:
     data: dict[str, Any] = field(default_factory=dict)
 
 
+class Candidates(Protocol):
+    """Which of a workspace's compiled triggers of one type may match an occurrence (by
+    their position in the list it was built from): a superset of those `matches` accepts,
+    found without calling `matches` for each."""
+
+    def __call__(self, occurrence: Occurrence) -> Iterable[int]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class TriggerKind:
     """`compile(params)` turns validated params into whatever `matches` needs (done once
-    per published version, when the index loads); `matches(compiled, occurrence)`."""
+    per published version, when the index loads); `matches(compiled, occurrence)`.
+    `candidates(compiled_list)`, when given, is built with the index and narrows which
+    triggers `matches` is asked about (a workspace can have hundreds of one type)."""
 
     type: str
     compile: Callable[[Any], Any]
     matches: Callable[[Any, Occurrence], bool]
+    candidates: Callable[[Sequence[Any]], Candidates] | None = None
 
 
 def _accept_all(_compiled: Any, _occurrence: Occurrence) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from relaydesk.domains.automation.graph import parse_trigger_params
 from relaydesk.domains.automation.models import AutomationRevision, Workflow, WorkflowVersion
 from relaydesk.domains.automation.triggers import TRIGGERS
-from relaydesk.domains.automation.triggers.base import Occurrence
+from relaydesk.domains.automation.triggers.base import Candidates, Occurrence
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,8 @@ class Entry:
 class _Workspace:
     revision: int
     by_type: dict[str, list[Entry]]
+    # Per type whose kind narrows its candidates (see `TriggerKind.candidates`).
+    candidates: dict[str, Candidates] = field(default_factory=dict)
 
 
 class TriggerIndex:
@@ -96,6 +98,11 @@ class TriggerIndex:
             loaded[ws].by_type.setdefault(kind.type, []).append(
                 Entry(workflow_id, version_id, version, kind.type, compiled)
             )
+        for workspace in loaded.values():
+            for kind_type, entries in workspace.by_type.items():
+                narrow = TRIGGERS[kind_type].candidates
+                if narrow is not None:
+                    workspace.candidates[kind_type] = narrow([e.compiled for e in entries])
         self._workspaces.update(loaded)
 
     def types(self, workspace_id: uuid.UUID) -> set[str]:
@@ -106,6 +113,9 @@ class TriggerIndex:
         found = self._workspaces.get(occurrence.workspace_id)
         if found is None:
             return []
-        entries = found.by_type.get(occurrence.kind, ())
+        entries = found.by_type.get(occurrence.kind, [])
         kind = TRIGGERS[occurrence.kind]
+        narrow = found.candidates.get(occurrence.kind)
+        if narrow is not None:
+            entries = [entries[i] for i in sorted(narrow(occurrence))]
         return [e for e in entries if kind.matches(e.compiled, occurrence)]
