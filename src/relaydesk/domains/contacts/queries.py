@@ -51,8 +51,9 @@ async def definitions_txn(
 
 # `ContactOut`'s fields, read as one row per contact (built once, the ids bound per call).
 _OUT_FIELDS = tuple(ContactOut.model_fields)
-_OUT = select(*(table_of(Contact).c[name] for name in _OUT_FIELDS)).where(
-    Contact.id.in_(bindparam("ids", expanding=True))
+_CONTACTS = table_of(Contact)
+_OUT = select(*(_CONTACTS.c[name] for name in _OUT_FIELDS)).where(
+    _CONTACTS.c.id.in_(bindparam("ids", expanding=True))
 )
 
 

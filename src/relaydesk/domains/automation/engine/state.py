@@ -108,13 +108,18 @@ class RunState:
         }
 
 
+# The SET clause comes from each parameter set's column names; `_run_id` picks the row.
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("_run_id"))
+
+
 def select_runs() -> Select[Any]:
     """The runs' columns, for `RunState.of_rows`; add the conditions."""
     return select(*COLUMNS)
 
 
 async def write_runs_txn(s: AsyncSession, runs: Sequence[RunState]) -> None:
-    """Write what changed of each run: one statement per distinct set of changed columns."""
+    """Write what changed of each run since it was read: one statement per distinct set of
+    changed columns. A batch's runs are read anew by the next transaction."""
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for run in runs:
         changed = run.changes()
@@ -123,9 +128,3 @@ async def write_runs_txn(s: AsyncSession, runs: Sequence[RunState]) -> None:
             groups.setdefault(tuple(changed), []).append(changed)
     for rows in groups.values():
         await s.execute(_UPDATE, rows)
-    for run in runs:
-        run._read = run.snapshot()
-
-
-# The SET clause comes from each parameter set's column names; `_run_id` picks the row.
-_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("_run_id"))
