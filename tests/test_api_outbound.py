@@ -285,3 +285,65 @@ def _job(server: Server, message_id: str) -> tuple[int, dict[str, Any] | None] |
             return None if job is None else (job.attempts, job.last_error)
 
     return server.run(load())
+
+
+@dataclass
+class _Gate:
+    """A receiver that holds every post until `open` is set, then answers each after a
+    provider's latency; it counts the posts in flight at once."""
+
+    open: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    in_flight: int = 0
+    most: int = 0
+    answered: int = 0
+
+
+def test_an_account_keeps_at_most_its_concurrency_in_flight(
+    make_server: Callable[..., Server],
+) -> None:
+    gate = _Gate()
+    latency = threading.Event()  # never set: its wait is the receiver's latency
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            with gate.lock:
+                gate.in_flight += 1
+                gate.most = max(gate.most, gate.in_flight)
+            gate.open.wait(30)
+            latency.wait(0.3)
+            with gate.lock:
+                gate.in_flight -= 1
+                gate.answered += 1
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    server = make_server(outbound_concurrency=3)
+    try:
+        with server.client() as c:
+            owner = signup(c)
+            channel = _channel(owner, f"http://127.0.0.1:{httpd.server_address[1]}/hook")
+            conversations = [
+                inbound(owner, channel, contact=f"cust-{n}")["conversation_id"] for n in range(8)
+            ]
+            replies = [(conv, _reply(owner, conv)["id"]) for conv in conversations]
+            # All eight are queued while the first claim is held: the next claim takes the
+            # rest together, and those are sent side by side, three at a time.
+            gate.open.set()
+            for conversation, reply_id in replies:
+                _wait_status(owner, conversation, reply_id, "sent")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert gate.answered == 8
+    assert gate.most == 3

@@ -103,6 +103,7 @@ class Settings(BaseSettings):
     inbox_max_attempts: int = Field(default=5, ge=1, le=100)
     telegram_poll_timeout_seconds: int = Field(default=25, ge=0, le=50)
     outbound_batch_size: int = Field(default=100, ge=1, le=1000)
+    outbound_concurrency: int = Field(default=16, ge=1, le=1000)
     outbound_max_attempts: int = Field(default=8, ge=1, le=50)
     outbound_backoff_seconds: float = Field(default=1.0, gt=0)
     outbound_max_backoff_seconds: float = Field(default=300.0, gt=0)

@@ -2,7 +2,8 @@
 messages and runs one sender task per account, on the application's event loop.
 
 An account's sender claims a batch (`outbound_batch_size`), sends each conversation's
-messages in seq order (conversations side by side), paced by the account's token buckets,
+messages in seq order (conversations side by side, at most `outbound_concurrency` sends in
+flight), paced by the account's token buckets,
 and commits outcomes in small groups while the batch is still going, so that a crash
 re-sends as little as possible. Each send carries the message id as its idempotency key.
 """
@@ -223,9 +224,15 @@ class OutboundPipeline:
         for item in items:
             by_conversation.setdefault(item.job.conversation_id, []).append(item)
 
+        # A bound on sends in flight: httpcore's pool walks every open connection for each
+        # request, so a hundred at once cost several times the CPU of a few (and providers
+        # limit connections anyway).
+        in_flight = asyncio.Semaphore(self._settings.outbound_concurrency)
+
         async def conversation(queue: list[Outgoing]) -> None:
             for index, item in enumerate(queue):
-                outcome = await self._send_one(account, item, recorder)
+                async with in_flight:
+                    outcome = await self._send_one(account, item, recorder)
                 recorder.add(outcome)
                 if isinstance(outcome, Retry):
                     # Order holds: the rest of this conversation waits for the retry.
