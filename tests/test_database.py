@@ -1,16 +1,36 @@
 """The database layer's own guarantees: write transactions do not nest, statements on
-SQLite (one thread hand-off each) behave as DB-API says, and group commit shares rounds."""
+SQLite (one thread hand-off each) behave as DB-API says, group commit shares rounds, rows
+written through the driver (`db/bulk.py`) read back as SQLAlchemy's, and timestamps."""
 
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    JSON,
+    Column,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError, StatementError
 
+from relaydesk.db.base import UTCDateTime, utcnow
+from relaydesk.db.bulk import driver_params, execute_many
 from relaydesk.db.database import Database, create_engine
 from relaydesk.db.group_commit import GroupCommit
 from tests.harness import throwaway_database
@@ -100,3 +120,84 @@ def test_group_commit_shares_rounds_and_isolates_failures() -> None:
     assert asyncio.run(main()) == [10, 20, 30, "thirteen", 50, 60]
     assert rounds[:2] == [[1], [2, 3, 13, 5]]  # those that came meanwhile went together
     assert rounds[2:] == [[2], [3], [13], [5], [6]]  # the failed round, one by one
+
+
+_META = MetaData()
+_ITEMS = Table(
+    "bulk_items",
+    _META,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(40), nullable=False),
+    Column("data", JSON, nullable=True),
+    Column("at", UTCDateTime(), nullable=True),
+    Column("kind", String(10), nullable=False, default="plain"),
+    Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
+    Column("changed_at", UTCDateTime(), nullable=True, onupdate=utcnow),
+)
+
+
+def test_many_rows_through_the_driver_read_back_as_through_sqlalchemy(tmp_path: Path) -> None:
+    """`execute_many` (one tuple per row) writes what SQLAlchemy's own executemany writes:
+    the types' conversions, Python-side defaults and `onupdate`, and its errors."""
+    zone = timezone(timedelta(hours=8))
+    at = datetime(2026, 12, 7, 23, 5, 0, tzinfo=zone)  # not UTC, no microseconds
+
+    def rows(prefix: str) -> list[dict[str, Any]]:
+        return [
+            {"id": uuid.uuid4(), "name": f"{prefix}{n}", "data": {"n": n, "l": [1]}, "at": at}
+            for n in range(3)
+        ] + [{"id": uuid.uuid4(), "name": f"{prefix}none", "data": None, "at": None}]
+
+    def read(result: Any) -> list[tuple[Any, ...]]:
+        return [(r.name[1:], r.data, r.at, r.kind, r.changed_at is None) for r in result]
+
+    async def body(db: Database) -> None:
+        async with db.write("create") as s:
+            await s.run_sync(lambda sync: _META.create_all(sync.connection()))
+        async with db.write("insert") as s:
+            await s.execute(insert(_ITEMS), rows("a"))  # SQLAlchemy's path
+            await execute_many(s, insert(_ITEMS), rows("b"))
+            prepared = driver_params((await s.connection()).dialect, insert(_ITEMS), rows("c"))
+            assert prepared is not None  # the driver's path was taken
+        async with db.read("read") as s:
+            got = (await s.execute(select(_ITEMS).order_by(_ITEMS.c.name))).all()
+        by_path = {p: read(r for r in got if r.name[0] == p) for p in "ab"}
+        assert by_path["a"] == by_path["b"]
+        assert by_path["b"][0] == ("0", {"n": 0, "l": [1]}, at, "plain", True)
+        assert all(r.created_at.tzinfo is UTC for r in got)
+
+        update_stmt = update(_ITEMS).where(_ITEMS.c.id == bindparam("_id"))
+        changes = [{"_id": r.id, "name": r.name.upper()} for r in got]
+        async with db.write("update") as s:
+            await execute_many(s, update_stmt, changes)
+        async with db.read("read") as s:
+            after = (await s.execute(select(_ITEMS).order_by(_ITEMS.c.name))).all()
+        assert [r.name for r in after] == sorted(r.name.upper() for r in got)
+        assert all(r.changed_at is not None for r in after)
+
+        # A row without one of the first row's keys gets SQLAlchemy's own error.
+        with pytest.raises(StatementError, match="name"):
+            async with db.write("missing") as s:
+                await execute_many(s, insert(_ITEMS), [rows("d")[0], {"id": uuid.uuid4()}])
+        async with db.read("count") as s:
+            assert await s.scalar(select(func.count()).select_from(_ITEMS)) == len(got)
+
+    _run(tmp_path, body)
+
+
+def test_timestamps_are_stored_as_sqlalchemy_s_sqlite_text() -> None:
+    dialect = sqlite.dialect()  # type: ignore[no-untyped-call]
+    column = UTCDateTime()
+    bind = column.dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    for value in (
+        datetime(2026, 12, 7, 23, 5, 1, 120, tzinfo=UTC),
+        datetime(2026, 12, 7, 23, 5, 1, tzinfo=UTC),
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
+        datetime(2026, 12, 8, 7, 5, 1, 5, tzinfo=timezone(timedelta(hours=8))),
+    ):
+        expected = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        assert bind(value) == expected == column.process_bind_param(value, dialect)
+    assert bind(None) is None
+    with pytest.raises(ValueError, match="naive"):
+        bind(datetime(2026, 12, 7))  # noqa: DTZ001 (naive on purpose)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 
@@ -41,6 +42,27 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
+def _as_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; pass an aware datetime")
+    return value.astimezone(UTC)
+
+
+def _sqlite_text(value: datetime) -> str:
+    """What `value.replace(tzinfo=None).isoformat(" ", "microseconds")` gives, for a UTC
+    value, in half the time: `isoformat` parses its arguments on every call, and an
+    f-string's seven format specs cost as much as it does."""
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
+
+
 class _SQLiteText(DATETIME):
     """SQLite's DATETIME column with no conversions of its own: `UTCDateTime` writes and
     reads the text itself."""
@@ -56,9 +78,9 @@ class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores no offset).
 
     On SQLite the text is SQLAlchemy's own format, `YYYY-MM-DD HH:MM:SS.ffffff` (so stored
-    values still compare in order as text), written by `datetime.isoformat` and read by
-    `datetime.fromisoformat`, both in C: about half the cost of SQLAlchemy's conversions,
-    paid for every timestamp of every row."""
+    values still compare in order as text), written by %-formatting and read by
+    `datetime.fromisoformat`: about a third of the cost of SQLAlchemy's conversions, paid
+    for every timestamp of every row."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
@@ -68,18 +90,36 @@ class UTCDateTime(TypeDecorator[datetime]):
             return _SQLiteText()  # type: ignore[no-untyped-call]
         return dialect.type_descriptor(self.impl)
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        # On SQLite, one function per value rather than TypeDecorator's two (each timestamp
+        # of each row written passes here).
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            return _sqlite_text(value if value.tzinfo is UTC else _as_utc(value))
+
+        return process
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware datetime")
-        if value.tzinfo is not UTC:
-            value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-        return value
+        value = value if value.tzinfo is UTC else _as_utc(value)
+        return _sqlite_text(value) if dialect.name == "sqlite" else value
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # As `bind_processor`: one function per value read, on SQLite.
+        return self._from_value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return self._from_value(value)
+
+    @staticmethod
+    def _from_value(value: Any) -> datetime | None:
         if value is None:
             return None
         if isinstance(value, str):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,7 +15,14 @@ def ignoring_insert(session: AsyncSession, model: type[Base]) -> sqlite.Insert |
     """`INSERT INTO model … ON CONFLICT DO NOTHING` in the session's dialect; add `.values()`
     (or execute with a list of rows) and `.returning()` as needed. A Core statement on the
     model's table: rows are plain values, without the ORM's per-row bookkeeping."""
-    insert = sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+    return _ignoring(session.get_bind().dialect.name, model)
+
+
+@cache
+def _ignoring(dialect_name: str, model: type[Base]) -> sqlite.Insert | postgresql.Insert:
+    # One statement per model and dialect (statements are immutable; `.values()` and
+    # `.returning()` make new ones), so its compiled form is reused (`db/bulk.py`).
+    insert = sqlite.insert if dialect_name == "sqlite" else postgresql.insert
     return insert(table_of(model)).on_conflict_do_nothing()
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from relaydesk.db.base import table_of, utcnow
+from relaydesk.db.bulk import execute_many_sync
 from relaydesk.domains.actor import Actor
 from relaydesk.events.models import OutboxEvent
 from relaydesk.events.published import PublishedEvent
@@ -31,6 +32,7 @@ OUTBOX_WRITTEN = "relaydesk_outbox_written"
 # The events a SQLite transaction positioned itself, in position order.
 PUBLISHED = "relaydesk_outbox_published"
 _PENDING = "relaydesk_outbox_pending"
+_INSERT = insert(table_of(OutboxEvent))
 
 
 def emit_txn(session: AsyncSession, actor: Actor, workspace_id: uuid.UUID, event: AnyEvent) -> None:
@@ -63,4 +65,4 @@ def _insert_pending(session: Session) -> None:
             PublishedEvent(row["position"], *(row[c.key] for c in PublishedEvent.COLUMNS))
             for row in rows
         ]
-    session.execute(insert(table_of(OutboxEvent)), rows)
+    execute_many_sync(session, _INSERT, rows)

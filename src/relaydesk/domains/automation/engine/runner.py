@@ -40,6 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
 from relaydesk.db.base import table_of, utcnow
+from relaydesk.db.bulk import execute_many
 from relaydesk.domains.automation.engine.context import BatchData, NodeContext
 from relaydesk.domains.automation.engine.registry import (
     DEFAULT_ATTEMPTS,
@@ -74,6 +75,7 @@ _END = ""
 _NOT_RETRIED = frozenset({AutomationError.HTTP_ADDRESS_REFUSED.code})
 # Added to the lease of a run whose external call is under way (calls time out sooner).
 _CALL_SECONDS = 60
+_INSERT_STEPS = insert(table_of(WorkflowStep))
 
 
 @dataclass
@@ -408,7 +410,7 @@ async def _advance_batch(
             raise _NodeRaisedError from exc
         await write_runs_txn(s, runs)
         if rows:
-            await s.execute(insert(table_of(WorkflowStep)), rows)
+            await execute_many(s, _INSERT_STEPS, rows)
     return len(runs)
 
 

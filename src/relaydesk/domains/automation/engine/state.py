@@ -20,6 +20,7 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db.base import table_of
+from relaydesk.db.bulk import execute_many
 from relaydesk.domains.automation.models import WorkflowRun
 
 _TABLE = table_of(WorkflowRun)
@@ -127,4 +128,4 @@ async def write_runs_txn(s: AsyncSession, runs: Sequence[RunState]) -> None:
             changed["_run_id"] = run.id
             groups.setdefault(tuple(changed), []).append(changed)
     for rows in groups.values():
-        await s.execute(_UPDATE, rows)
+        await execute_many(s, _UPDATE, rows)

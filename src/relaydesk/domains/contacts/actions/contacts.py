@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from relaydesk.db import Database
-from relaydesk.db.base import utcnow
+from relaydesk.db.base import table_of, utcnow
+from relaydesk.db.bulk import execute_many
 from relaydesk.db.scoped import get_in_workspace_txn
 from relaydesk.db.upsert import ignoring_insert
 from relaydesk.domains.actor import Actor
@@ -96,6 +97,14 @@ async def lock_contacts_txn(
 # Per contact, the tags a write added or removed (contacts it did not change are absent).
 TagChanges = dict[uuid.UUID, list[str]]
 
+# Which of some tags some contacts have: built once, a Core statement (no ORM compile
+# state per execution; batches of workflow runs add tags hundreds of contacts at a time).
+_TAG_TABLE = table_of(ContactTag)
+_HAVE_TAGS = select(_TAG_TABLE.c.contact_id, _TAG_TABLE.c.tag).where(
+    _TAG_TABLE.c.contact_id.in_(bindparam("contacts", expanding=True)),
+    _TAG_TABLE.c.tag.in_(bindparam("tags", expanding=True)),
+)
+
 
 async def do_add_tags_batch_txn(
     s: AsyncSession, workspace_id: uuid.UUID, wanted: Mapping[uuid.UUID, Iterable[str]]
@@ -107,16 +116,13 @@ async def do_add_tags_batch_txn(
     per_contact = {c: tags for c, tags in per_contact.items() if tags}
     if not per_contact:
         return {}
-    rows = await s.execute(
-        select(ContactTag.contact_id, ContactTag.tag).where(
-            ContactTag.contact_id.in_(per_contact),
-            ContactTag.tag.in_({t for tags in per_contact.values() for t in tags}),
-        )
-    )
+    named = list({t for tags in per_contact.values() for t in tags})
+    rows = await s.execute(_HAVE_TAGS, {"contacts": list(per_contact), "tags": named})
     have = {(row[0], row[1]) for row in rows}
     new = [(c, t) for c, tags in per_contact.items() for t in tags if (c, t) not in have]
     if new:
-        await s.execute(
+        await execute_many(
+            s,
             ignoring_insert(s, ContactTag),
             [{"contact_id": c, "tag": t, "workspace_id": workspace_id} for c, t in new],
         )
