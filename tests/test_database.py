@@ -133,6 +133,8 @@ _ITEMS = Table(
     Column("kind", String(10), nullable=False, default="plain"),
     Column("created_at", UTCDateTime(), nullable=False, default=utcnow),
     Column("changed_at", UTCDateTime(), nullable=True, onupdate=utcnow),
+    # A default that reads the execution context is left to SQLAlchemy's path.
+    Column("label", String(50), default=lambda ctx: ctx.get_current_parameters()["name"] + "!"),
 )
 
 
@@ -148,22 +150,29 @@ def test_many_rows_through_the_driver_read_back_as_through_sqlalchemy(tmp_path: 
             for n in range(3)
         ] + [{"id": uuid.uuid4(), "name": f"{prefix}none", "data": None, "at": None}]
 
+    def labelled(prefix: str) -> list[dict[str, Any]]:
+        return [{**row, "label": row["name"] + "?"} for row in rows(prefix)]
+
     def read(result: Any) -> list[tuple[Any, ...]]:
-        return [(r.name[1:], r.data, r.at, r.kind, r.changed_at is None) for r in result]
+        return [(r.name[1:], r.data, r.at, r.kind, r.changed_at, r.label[1:]) for r in result]
 
     async def body(db: Database) -> None:
         async with db.write("create") as s:
             await s.run_sync(lambda sync: _META.create_all(sync.connection()))
         async with db.write("insert") as s:
-            await s.execute(insert(_ITEMS), rows("a"))  # SQLAlchemy's path
-            await execute_many(s, insert(_ITEMS), rows("b"))
-            prepared = driver_params((await s.connection()).dialect, insert(_ITEMS), rows("c"))
-            assert prepared is not None  # the driver's path was taken
+            dialect = (await s.connection()).dialect
+            # The driver's path where every default is plain; SQLAlchemy's for `label`'s.
+            assert driver_params(dialect, insert(_ITEMS), labelled("x")) is not None
+            assert driver_params(dialect, insert(_ITEMS), rows("x")) is None
+            await s.execute(insert(_ITEMS), labelled("a"))  # SQLAlchemy's path
+            await execute_many(s, insert(_ITEMS), labelled("b"))
+            await execute_many(s, insert(_ITEMS), rows("c"))  # handed to SQLAlchemy
         async with db.read("read") as s:
             got = (await s.execute(select(_ITEMS).order_by(_ITEMS.c.name))).all()
-        by_path = {p: read(r for r in got if r.name[0] == p) for p in "ab"}
+        by_path = {p: read(r for r in got if r.name[0] == p) for p in "abc"}
         assert by_path["a"] == by_path["b"]
-        assert by_path["b"][0] == ("0", {"n": 0, "l": [1]}, at, "plain", True)
+        assert by_path["b"][0] == ("0", {"n": 0, "l": [1]}, at, "plain", None, "0?")
+        assert by_path["c"][0][-1] == "0!"
         assert all(r.created_at.tzinfo is UTC for r in got)
 
         update_stmt = update(_ITEMS).where(_ITEMS.c.id == bindparam("_id"))

@@ -44,12 +44,14 @@ _PLANS: dict[tuple[int, str, tuple[str, ...]], tuple[UpdateBase, _Plan | None]] 
 
 def _default_of(default: Any) -> Callable[[], Any] | None:
     """A column's `default` or `onupdate` as a function of no arguments, where it is a
-    scalar or a Python callable (SQL expressions and sequences are not handled here)."""
+    scalar or a Python callable of no arguments (not one that reads the execution context,
+    an SQL expression or a sequence: those are left to SQLAlchemy)."""
     if getattr(default, "is_scalar", False):
         value = default.arg
         return lambda: value
-    if getattr(default, "is_callable", False):
-        # SQLAlchemy wraps a callable of no arguments to take the execution context.
+    # SQLAlchemy wraps a callable of no arguments (`functools.update_wrapper`, hence
+    # `__wrapped__`) to take the context; one that takes the context is kept as it is.
+    if getattr(default, "is_callable", False) and hasattr(default.arg, "__wrapped__"):
         call = default.arg
         return lambda: call(None)
     return None

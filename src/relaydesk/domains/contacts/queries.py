@@ -61,12 +61,13 @@ async def contacts_out_txn(
     s: AsyncSession, contact_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ContactOut]:
     """Contacts by id as events carry them, without loading ORM instances: for readers of
-    many contacts at once (a batch of workflow runs). The values come from typed columns, so
-    they are not validated again."""
+    many contacts at once (a batch of workflow runs). Validated from a dict: pydantic-core
+    does that in about a third of the time `model_construct`'s Python loop over the fields
+    takes (docs/benchmarks.md, "automation")."""
     if not contact_ids:
         return {}
     rows = await s.execute(_OUT, {"ids": list(contact_ids)})
-    found = (ContactOut.model_construct(**dict(zip(_OUT_FIELDS, row, strict=True))) for row in rows)
+    found = (ContactOut.model_validate(dict(zip(_OUT_FIELDS, row, strict=True))) for row in rows)
     return {contact.id: contact for contact in found}
 
 
