@@ -22,6 +22,7 @@ from relaydesk.db import Database
 from relaydesk.db.base import utcnow
 from relaydesk.db.database import create_engine
 from relaydesk.domains.channels.models import Channel, OutboundJob
+from relaydesk.testing.receiver import receiver as posts_receiver
 from tests.conftest import Account, signup
 from tests.harness import Server, make_settings, running_server, throwaway_database, wait_until
 from tests.messaging import inbound
@@ -305,45 +306,28 @@ def test_an_account_keeps_at_most_its_concurrency_in_flight(
     gate = _Gate()
     latency = threading.Event()  # never set: its wait is the receiver's latency
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def held() -> None:
+        with gate.lock:
+            gate.in_flight += 1
+            gate.most = max(gate.most, gate.in_flight)
+        gate.open.wait(30)
+        latency.wait(0.3)
+        with gate.lock:
+            gate.in_flight -= 1
+            gate.answered += 1
 
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
-            with gate.lock:
-                gate.in_flight += 1
-                gate.most = max(gate.most, gate.in_flight)
-            gate.open.wait(30)
-            latency.wait(0.3)
-            with gate.lock:
-                gate.in_flight -= 1
-                gate.answered += 1
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     server = make_server(outbound_concurrency=3)
-    try:
-        with server.client() as c:
-            owner = signup(c)
-            channel = _channel(owner, f"http://127.0.0.1:{httpd.server_address[1]}/hook")
-            conversations = [
-                inbound(owner, channel, contact=f"cust-{n}")["conversation_id"] for n in range(8)
-            ]
-            replies = [(conv, _reply(owner, conv)["id"]) for conv in conversations]
-            # All eight are queued while the first claim is held: the next claim takes the
-            # rest together, and those are sent side by side, three at a time.
-            gate.open.set()
-            for conversation, reply_id in replies:
-                _wait_status(owner, conversation, reply_id, "sent")
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with posts_receiver(held) as (url, _), server.client() as c:
+        owner = signup(c)
+        channel = _channel(owner, url)
+        conversations = [
+            inbound(owner, channel, contact=f"cust-{n}")["conversation_id"] for n in range(8)
+        ]
+        replies = [(conv, _reply(owner, conv)["id"]) for conv in conversations]
+        # All eight are queued while the first claim is held: the next claim takes the
+        # rest together, and those are sent side by side, three at a time.
+        gate.open.set()
+        for conversation, reply_id in replies:
+            _wait_status(owner, conversation, reply_id, "sent")
     assert gate.answered == 8
     assert gate.most == 3

@@ -4,7 +4,7 @@ benchmarks: it answers every POST with 200 and records it."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,8 +25,12 @@ class _Server(ThreadingHTTPServer):
 
 
 @contextmanager
-def receiver() -> Iterator[tuple[str, list[Post]]]:
-    """(its URL on 127.0.0.1, the posts received so far, in arrival order)."""
+def receiver(
+    before_answer: Callable[[], None] | None = None,
+) -> Iterator[tuple[str, list[Post]]]:
+    """(its URL on 127.0.0.1, the posts received so far, in arrival order). `before_answer`
+    runs on the post's thread after it is recorded and before it is answered (a test's
+    latency or gate)."""
     posts: list[Post] = []
     lock = threading.Lock()
 
@@ -41,6 +45,8 @@ def receiver() -> Iterator[tuple[str, list[Post]]]:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             with lock:
                 posts.append(Post(self.headers.get("Idempotency-Key"), body, datetime.now(UTC)))
+            if before_answer is not None:
+                before_answer()
             self.send_response(200)
             self.send_header("Content-Length", "2")
             self.end_headers()
