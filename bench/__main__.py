@@ -2,11 +2,12 @@
 
 import sys
 
-from bench import auth_http, automation, messaging, outbound, realtime, web
+from bench import auth_http, automation, http_client, messaging, outbound, realtime, web
 
 BENCHMARKS = {
     "auth_http": auth_http.main,
     "automation": automation.main,
+    "http_client": http_client.main,
     "messaging": messaging.main,
     "outbound": outbound.main,
     "realtime": realtime.main,

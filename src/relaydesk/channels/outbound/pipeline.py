@@ -30,6 +30,7 @@ from relaydesk.channels.errors import (
     Retryable,
     RetryAfter,
 )
+from relaydesk.channels.outbound.http import sending_client
 from relaydesk.channels.outbound.retry import MAX_RETRY_AFTER, backoff_seconds, reason_of
 from relaydesk.channels.outbound.senders import AdapterSender, Delivered, Sender
 from relaydesk.channels.ratelimit import Limit, RateLimiter, RateLimits
@@ -111,10 +112,8 @@ class OutboundPipeline:
         self._client: httpx.AsyncClient | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(self._settings.api_outbound_timeout_seconds),
-            follow_redirects=False,
-            headers={"User-Agent": "RelayDesk-Outbound/1"},
+        self._client = sending_client(
+            self._settings.api_outbound_timeout_seconds, "RelayDesk-Outbound/1"
         )
         released = await release_claims(self._db, claim_prefix(self.executor_id))
         if released:
