@@ -16,12 +16,16 @@ from __future__ import annotations
 import contextlib
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from functools import cache
 
 import aiohttp
 import httpx
 from yarl import URL
 
 _CHUNK = 64 * 1024
+# httpx's own pool defaults.
+_MAX_CONNECTIONS = 100
+_KEEPALIVE_SECONDS = 5.0
 
 
 @contextlib.contextmanager
@@ -30,7 +34,7 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         yield
     except aiohttp.ConnectionTimeoutError as exc:
         raise httpx.ConnectTimeout(type(exc).__name__, request=request) from None
-    except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+    except TimeoutError as exc:  # aiohttp's socket timeouts and the whole request's
         raise httpx.ReadTimeout(type(exc).__name__, request=request) from None
     except aiohttp.ClientConnectorError as exc:
         raise httpx.ConnectError(f"{type(exc).__name__}: {exc.os_error}", request=request) from None
@@ -59,37 +63,47 @@ class _Body(httpx.AsyncByteStream):
 
 def _timeout(request: httpx.Request) -> aiohttp.ClientTimeout:
     phases: dict[str, float | None] = request.extensions.get("timeout", {})
+    return _client_timeout(
+        phases.get("connect"), phases.get("read"), phases.get("write"), phases.get("pool")
+    )
+
+
+@cache  # a client's sends all name the same few timeouts
+def _client_timeout(
+    connect: float | None, read: float | None, write: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
     # aiohttp has no write timeout: the whole request is bounded by the phases' sum instead.
-    bounded = [v for v in phases.values() if v is not None]
+    phases = (connect, read, write, pool)
     return aiohttp.ClientTimeout(
-        total=sum(bounded) if bounded and len(bounded) == len(phases) else None,
-        connect=phases.get("pool"),
-        sock_connect=phases.get("connect"),
-        sock_read=phases.get("read"),
+        total=None if None in phases else sum(p for p in phases if p is not None),
+        connect=pool,
+        sock_connect=connect,
+        sock_read=read,
     )
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, max_connections: int = 100, keepalive_seconds: float = 5.0) -> None:
-        self._max_connections = max_connections
-        self._keepalive_seconds = keepalive_seconds
+    def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
         # Read once, as httpx's own client does. (aiohttp's trust_env would read them, and
         # ~/.netrc, on another thread for every request: two hand-offs a send.)
         self._proxies = urllib.request.getproxies_environment()
+        self._proxy_of: dict[tuple[str, str], str | None] = {}
 
     def _proxy_for(self, url: httpx.URL) -> str | None:
-        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
-        if proxy is None or urllib.request.proxy_bypass(url.host):
-            return None
-        return proxy
+        key = (url.scheme, url.host)
+        if key not in self._proxy_of:  # NO_PROXY is asked once per scheme and host
+            proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+            bypass = proxy is not None and urllib.request.proxy_bypass(url.host)
+            self._proxy_of[key] = None if bypass else proxy
+        return self._proxy_of[key]
 
     def _open(self) -> aiohttp.ClientSession:
         # Made on the first request, inside the running loop (aiohttp binds to it).
         connector = aiohttp.TCPConnector(
             ssl=httpx.create_ssl_context(),
-            limit=self._max_connections,
-            keepalive_timeout=self._keepalive_seconds,
+            limit=_MAX_CONNECTIONS,
+            keepalive_timeout=_KEEPALIVE_SECONDS,
         )
         return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
 
